@@ -1,0 +1,416 @@
+"""ManageApi: the one client of OpenPanel's Manage API.
+
+Layers, from the wire up: a cached ``httpx.Client`` per (API root, credentials, timeouts); process-wide
+pacing per (API root, client id); retries with backoff where a retry cannot do harm; the
+:mod:`pulumi_openpanel.errors` hierarchy for every failure; pydantic models for every answer.
+
+Nothing here is pickled: resources build a ``ManageApi`` at call time from plain settings, so the
+provider instance that Pulumi serialises never holds a connection, a lock or a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from pulumi_openpanel._version import __version__
+from pulumi_openpanel.config import (
+    CONFIG_MAX_RETRIES,
+    CONFIG_RATE_LIMIT,
+    CONFIG_REQUEST_TIMEOUT,
+    ENV_MAX_RETRIES,
+    ENV_RATE_LIMIT,
+    ENV_REQUEST_TIMEOUT,
+    Credentials,
+)
+from pulumi_openpanel.errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+    redact,
+)
+from pulumi_openpanel.models import (
+    Client,
+    ClientCreate,
+    ClientUpdate,
+    CreatedClient,
+    CreatedProject,
+    Dashboard,
+    Project,
+    ProjectCreate,
+    ProjectUpdate,
+    Reference,
+    ReferenceCreate,
+    ReferenceUpdate,
+    Report,
+)
+from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, RetryPolicy, shared_limiter
+
+log = logging.getLogger("pulumi_openpanel.api")
+
+USER_AGENT = f"pulumi-openpanel/{__version__}"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Timeouts, retries and pacing. ``rate_limit=None`` turns client-side pacing off."""
+
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limit: tuple[int, float] | None = (20, 10.0)
+
+    @classmethod
+    def from_sources(cls, stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> ApiSettings:
+        """Tuning from stack config (``openpanel:requestTimeout``, ``openpanel:maxRetries``,
+        ``openpanel:rateLimit``) or the environment (``OPENPANEL_REQUEST_TIMEOUT``, ...)."""
+
+        def lookup(key: str, env: str) -> tuple[str | None, str]:
+            value = stack_config.get(key)
+            if value not in (None, ""):
+                return str(value).strip(), f"stack config {key}"
+            if environ.get(env):
+                return environ[env].strip(), f"environment variable {env}"
+            return None, ""
+
+        defaults = cls()
+        timeout, source = lookup(CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT)
+        try:
+            seconds = float(timeout) if timeout is not None else defaults.timeout
+            if seconds <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigurationError(
+                f"{source} must be a positive number of seconds, got {timeout!r}"
+            ) from None
+        retries, source = lookup(CONFIG_MAX_RETRIES, ENV_MAX_RETRIES)
+        retry = defaults.retry
+        if retries is not None:
+            if not retries.isdigit():
+                raise ConfigurationError(f"{source} must be a whole number >= 0, got {retries!r}")
+            retry = replace(retry, max_attempts=int(retries) + 1)
+        limit_text, source = lookup(CONFIG_RATE_LIMIT, ENV_RATE_LIMIT)
+        rate_limit = defaults.rate_limit
+        if limit_text is not None:
+            rate_limit = _parse_rate_limit(limit_text, source)
+        return cls(timeout=seconds, connect_timeout=min(seconds, defaults.connect_timeout), retry=retry,
+                   rate_limit=rate_limit)
+
+
+def _parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
+    if text.lower() in ("off", "none", "0", "false"):
+        return None
+    count, _, window = text.partition("/")
+    try:
+        parsed = (int(count), float(window or "10"))
+        if parsed[0] < 1 or parsed[1] <= 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigurationError(
+            f"{source} must be REQUESTS/SECONDS such as 20/10, or off, got {text!r}"
+        ) from None
+    return parsed
+
+
+_CLIENTS: dict[tuple[str, str, str, float, float], httpx.Client] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _http_client(credentials: Credentials, settings: ApiSettings) -> httpx.Client:
+    # Keyed by a digest of the secret, so that the cache's keys never hold the secret itself.
+    digest = hashlib.sha256(credentials.client_secret.encode()).hexdigest()
+    key = (credentials.api_url, credentials.client_id, digest, settings.timeout, settings.connect_timeout)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = _build_client(credentials, settings, None)
+        return client
+
+
+def _build_client(
+    credentials: Credentials, settings: ApiSettings, transport: httpx.BaseTransport | None
+) -> httpx.Client:
+    return httpx.Client(
+        base_url=credentials.api_url + "/manage/",
+        headers={
+            "openpanel-client-id": credentials.client_id,
+            "openpanel-client-secret": credentials.client_secret,
+            "user-agent": USER_AGENT,
+            "accept": "application/json",
+        },
+        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
+
+
+def _header_number(headers: httpx.Headers, name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _not_sent(exc: httpx.TransportError) -> bool:
+    """True only when the request provably never reached the server."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+class ManageApi:
+    """Synchronous, thread-safe client of ``<api root>/manage``.
+
+    ``transport``, ``clock``, ``limiter`` and ``rand`` exist for tests: a ``httpx.MockTransport``, a fake
+    clock that only moves when slept on, a private limiter, a fixed random source.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        settings: ApiSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        limiter: RateLimiter | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.credentials = credentials
+        self.settings = settings or ApiSettings()
+        self._http = (
+            _build_client(credentials, self.settings, transport)
+            if transport is not None
+            else _http_client(credentials, self.settings)
+        )
+        self._clock = clock or SYSTEM_CLOCK
+        if limiter is None and self.settings.rate_limit is not None:
+            limit, window = self.settings.rate_limit
+            limiter = shared_limiter(credentials.api_url, credentials.client_id, limit, window)
+        self._limiter = limiter
+        self._rand = rand
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        return f"ManageApi(api_url={self.credentials.api_url!r}, client_id={self.credentials.client_id!r})"
+
+    # -- the request loop -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """Send one logical request, retrying where safe; returns the decoded JSON answer."""
+        display_path = "/manage/" + path
+        policy = self.settings.retry
+        started = self._clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._limiter is not None:
+                self._limiter.acquire()
+            outcome = self._attempt(method, path, display_path, body, params)
+            if not isinstance(outcome, ApiError):
+                return outcome
+            error = outcome
+            delay = self._retry_delay(method, error, attempt, policy)
+            if delay is None or self._clock.monotonic() - started + delay > policy.max_elapsed:
+                raise error
+            log.info(
+                "OpenPanel %s %s: %s; retry %d of %d in %.1fs",
+                method,
+                display_path,
+                f"HTTP {error.status}" if error.status else "no answer",
+                attempt,
+                policy.max_attempts - 1,
+                delay,
+            )
+            self._clock.sleep(delay)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        display_path: str,
+        body: dict[str, Any] | None,
+        params: dict[str, str] | None,
+    ) -> Any:
+        """One HTTP exchange: the decoded answer, or the ApiError it amounts to (returned, not raised)."""
+        content = json.dumps(body).encode() if body is not None else None
+        headers = {"content-type": "application/json"} if content is not None else {}
+        self.requests_sent += 1
+        try:
+            response = self._http.request(method, path, content=content, headers=headers, params=params)
+        except httpx.TransportError as exc:
+            message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
+            return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc))
+        if self._limiter is not None:
+            remaining = _header_number(response.headers, "x-ratelimit-remaining")
+            reset = _header_number(response.headers, "x-ratelimit-reset")
+            self._limiter.observe(None if remaining is None else int(remaining), reset)
+        if response.is_success:
+            try:
+                return response.json()
+            except ValueError:
+                return ServerError(method, display_path, response.status_code, "the answer is not JSON")
+        return self._error_for(method, display_path, response)
+
+    def _error_for(self, method: str, path: str, response: httpx.Response) -> ApiError:
+        status = response.status_code
+        text = response.text
+        message = text.strip()[:500] or response.reason_phrase
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
+            message = decoded["message"]
+        message = redact(message, (self.credentials.client_secret,))
+        if status == 400:
+            return ValidationError(method, path, status, message)
+        if status == 401:
+            return AuthenticationError(method, path, status, message)
+        if status == 403:
+            return ForbiddenError(method, path, status, message)
+        if status == 404:
+            return NotFoundError(method, path, status, message)
+        if status == 429:
+            retry_after = _header_number(response.headers, "retry-after")
+            if self._limiter is not None and retry_after is not None:
+                self._limiter.pause(retry_after)
+            return RateLimitedError(method, path, status, message, retry_after=retry_after)
+        if status >= 500:
+            return ServerError(method, path, status, message)
+        return ApiError(method, path, status, message)
+
+    def _retry_delay(self, method: str, error: ApiError, attempt: int, policy: RetryPolicy) -> float | None:
+        """Seconds to wait before the next attempt, or None when the error must be raised now.
+
+        A POST is repeated only when it provably did not act (429, or no connection at all): a blind retry
+        of a create that did reach the server would create a duplicate.
+        """
+        if attempt >= policy.max_attempts:
+            return None
+        backoff = policy.backoff(attempt, self._rand)
+        if isinstance(error, RateLimitedError):
+            return max(error.retry_after or 0.0, backoff)
+        if isinstance(error, TransportError):
+            if method == "POST" and error.maybe_sent:
+                return None
+            return backoff
+        if isinstance(error, ServerError) and method != "POST":
+            return backoff
+        return None
+
+    def _id_path(self, collection: str, object_id: str, kind: str, *, uuid_ids: bool) -> str:
+        """The path of one object; ids the server would choke on answer as missing without a request."""
+        if not object_id or (uuid_ids and not _is_uuid(object_id)):
+            raise NotFoundError(
+                "GET",
+                f"/manage/{collection}/{object_id}",
+                None,
+                f"{kind} not found: {object_id!r} is not a valid {kind.lower()} id (no request sent)",
+            )
+        return f"{collection}/{quote(object_id, safe='')}"
+
+    # -- projects ---------------------------------------------------------------------------------
+
+    def list_projects(self) -> list[Project]:
+        return [Project.model_validate(item) for item in self.request("GET", "projects")["data"]]
+
+    def get_project(self, project_id: str) -> Project:
+        """Soft-deleted projects are returned too, with ``delete_at`` set; callers decide what gone means."""
+        path = self._id_path("projects", project_id, "Project", uuid_ids=False)
+        return Project.model_validate(self.request("GET", path)["data"])
+
+    def create_project(self, body: ProjectCreate) -> CreatedProject:
+        return CreatedProject.from_answer(self.request("POST", "projects", body=body.wire())["data"])
+
+    def update_project(self, project_id: str, body: ProjectUpdate) -> Project:
+        path = self._id_path("projects", project_id, "Project", uuid_ids=False)
+        return Project.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+
+    def delete_project(self, project_id: str) -> None:
+        self.request("DELETE", self._id_path("projects", project_id, "Project", uuid_ids=False))
+
+    # -- clients ----------------------------------------------------------------------------------
+
+    def list_clients(self, project_id: str | None = None) -> list[Client]:
+        params = {"projectId": project_id} if project_id else None
+        return [Client.model_validate(item) for item in self.request("GET", "clients", params=params)["data"]]
+
+    def get_client(self, client_id: str) -> Client:
+        path = self._id_path("clients", client_id, "Client", uuid_ids=True)
+        return Client.model_validate(self.request("GET", path)["data"])
+
+    def create_client(self, body: ClientCreate) -> CreatedClient:
+        return CreatedClient.from_answer(self.request("POST", "clients", body=body.wire())["data"])
+
+    def update_client(self, client_id: str, body: ClientUpdate) -> Client:
+        path = self._id_path("clients", client_id, "Client", uuid_ids=True)
+        return Client.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+
+    def delete_client(self, client_id: str) -> None:
+        self.request("DELETE", self._id_path("clients", client_id, "Client", uuid_ids=True))
+
+    # -- references -------------------------------------------------------------------------------
+
+    def list_references(self, project_id: str | None = None) -> list[Reference]:
+        params = {"projectId": project_id} if project_id else None
+        answer = self.request("GET", "references", params=params)["data"]
+        return [Reference.model_validate(item) for item in answer]
+
+    def get_reference(self, reference_id: str) -> Reference:
+        path = self._id_path("references", reference_id, "Reference", uuid_ids=True)
+        return Reference.model_validate(self.request("GET", path)["data"])
+
+    def create_reference(self, body: ReferenceCreate) -> Reference:
+        return Reference.model_validate(self.request("POST", "references", body=body.wire())["data"])
+
+    def update_reference(self, reference_id: str, body: ReferenceUpdate) -> Reference:
+        path = self._id_path("references", reference_id, "Reference", uuid_ids=True)
+        return Reference.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+
+    def delete_reference(self, reference_id: str) -> None:
+        self.request("DELETE", self._id_path("references", reference_id, "Reference", uuid_ids=True))
+
+    # -- dashboards and reports (read only) -------------------------------------------------------
+
+    def list_dashboards(self, project_id: str) -> list[Dashboard]:
+        path = self._id_path("projects", project_id, "Project", uuid_ids=False) + "/dashboards"
+        return [Dashboard.model_validate(item) for item in self.request("GET", path)]
+
+    def list_reports(self, project_id: str, dashboard_id: str) -> list[Report]:
+        path = (
+            self._id_path("projects", project_id, "Project", uuid_ids=False)
+            + f"/dashboards/{quote(dashboard_id, safe='')}/reports"
+        )
+        return [Report.model_validate(item) for item in self.request("GET", path)]

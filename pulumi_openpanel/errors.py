@@ -1,0 +1,176 @@
+"""One exception hierarchy for everything that can go wrong between the provider and OpenPanel.
+
+Every error raised by the Manage API client says which request failed (method, path, status) and what to
+do about it. Messages pass through :func:`redact` so that no secret, not even the hash the server returns
+for a client secret, can reach a Pulumi error, a log or a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# The shapes of the secrets OpenPanel hands out and of the hash it stores for them.
+_SECRET_PATTERNS = (
+    re.compile(r"sec_[0-9a-fA-F]{8,}"),
+    re.compile(r"\b[0-9a-fA-F]{32}\.[0-9a-fA-F]{64}\b"),
+)
+REDACTED = "[redacted]"
+
+CREDENTIAL_HINT = (
+    "set the credentials of an OpenPanel root client through the resource's connection= argument, "
+    "the stack config openpanel:clientId and openpanel:clientSecret "
+    "(pulumi config set --secret openpanel:clientSecret ...), or the environment variables "
+    "OPENPANEL_CLIENT_ID and OPENPANEL_CLIENT_SECRET"
+)
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Remove known secrets and anything shaped like an OpenPanel secret or secret hash."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+class OpenPanelError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigurationError(OpenPanelError):
+    """The provider is not set up to talk to OpenPanel (missing or malformed settings)."""
+
+
+class MissingCredentialsError(ConfigurationError):
+    """No client id or secret could be found in any of the places they may come from."""
+
+
+class ApiError(OpenPanelError):
+    """A Manage API request failed.
+
+    ``status`` is None when no HTTP answer was received (see :class:`TransportError`).
+    """
+
+    hint: str = ""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        hint: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.server_message = redact(message)
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        status = f"HTTP {self.status}" if self.status is not None else "no answer"
+        text = f"OpenPanel {self.method} {self.path} failed ({status}): {self.server_message}"
+        if self.hint:
+            text += f". {self.hint}"
+        return redact(text)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._render()!r})"
+
+
+class AuthenticationError(ApiError):
+    """401: the credentials were refused."""
+
+    hint = "Check the credentials: " + CREDENTIAL_HINT + "; only clients of type root can manage resources"
+
+
+class ForbiddenError(ApiError):
+    """403: the object belongs to another organization."""
+
+    hint = "The object belongs to another organization than the credentials in use"
+
+
+class NotFoundError(ApiError):
+    """404: the object does not exist (or belongs to another organization, which looks the same)."""
+
+
+class ValidationError(ApiError):
+    """400: the server refused the request body; ``fields`` maps each offending field to its reason."""
+
+    hint = "Fix the named field(s) in the resource's arguments"
+
+    def __init__(
+        self, method: str, path: str, status: int | None, message: str, *, hint: str | None = None
+    ) -> None:
+        self.fields = parse_validation_message(redact(message))
+        super().__init__(method, path, status, message, hint=hint)
+
+
+class RateLimitedError(ApiError):
+    """429: the client id used up its request budget for the current window."""
+
+    hint = (
+        "OpenPanel allows 20 requests per 10 seconds per client; the provider paces itself and retries, "
+        "so seeing this means another program shares these credentials or the retry budget ran out"
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(method, path, status, message, hint=hint)
+
+
+class ServerError(ApiError):
+    """5xx: OpenPanel failed; the request may or may not have been carried out."""
+
+    hint = "The OpenPanel server failed; retry later, and check the server's logs if it is self-hosted"
+
+
+class TransportError(ApiError):
+    """No answer: timeout, refused or reset connection, DNS failure.
+
+    ``maybe_sent`` tells whether the server might have received (and acted on) the request; it is False
+    only when the connection was never established.
+    """
+
+    hint = "Check that the API root (openpanel:apiUrl / OPENPANEL_API_URL) is right and reachable"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        message: str,
+        *,
+        maybe_sent: bool,
+        hint: str | None = None,
+    ) -> None:
+        self.maybe_sent = maybe_sent
+        super().__init__(method, path, None, message, hint=hint)
+
+
+# ``body/<field> <reason>`` items joined by ", "; reasons may themselves contain ", ", so split only
+# where the next item starts.
+_FIELD_ITEM = re.compile(r"(?:^|, )body/([A-Za-z0-9_.\[\]]+) ")
+
+
+def parse_validation_message(message: str) -> dict[str, str]:
+    """Turn ``"body/name Too small, body/type Invalid option"`` into ``{"name": ..., "type": ...}``."""
+    matches = list(_FIELD_ITEM.finditer(message))
+    fields: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(message)
+        fields[match.group(1)] = message[match.end() : end].strip()
+    return fields
