@@ -1,0 +1,170 @@
+"""Input validation and normalisation, done offline in ``check``.
+
+Every function here takes a value as the user wrote it and returns it in the form the server would
+store, or raises :class:`InputError` with a reason that says what is allowed. Normalising exactly as the
+server does is what keeps a second ``pulumi up`` free of diffs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulumi.output import Unknown
+
+
+class InputError(ValueError):
+    """A property value that the server would refuse or mangle."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values that only the deployment will know (a preview of a not-yet-created dependency)."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, list):
+        return any(is_unknown(item) for item in value)
+    if isinstance(value, dict):
+        return any(is_unknown(item) for item in value.values())
+    return False
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def text(value: Any, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"must be a string, got {_type_name(value)}")
+    if not allow_empty and not value.strip():
+        raise InputError("must not be empty")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"must be true or false, got {_type_name(value)}")
+    return value
+
+
+# Latin letters that Unicode decomposition leaves alone but OpenPanel's slug transliterates.
+_EXTRA_LATIN = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+                              "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th",
+                              "Þ": "TH", "ı": "i"})
+
+
+def slug_hint(name: str) -> str:
+    """The slug OpenPanel would derive from ``name`` before making it unique (an estimate, for checks)."""
+    ascii_text = unicodedata.normalize("NFKD", name.translate(_EXTRA_LATIN)).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
+
+
+def project_name(value: Any) -> str:
+    name = text(value)
+    if not slug_hint(name):
+        raise InputError(
+            f"{name!r} has no Latin letter or digit; OpenPanel derives the project id from the name and "
+            "would create a project with an empty, unreachable id. Include at least one letter A-Z or digit"
+        )
+    return name
+
+
+def domain(value: Any) -> str | None:
+    """An absolute http(s) URL without trailing slash; ``""`` and null both mean no domain."""
+    if value is None:
+        return None
+    url = text(value, allow_empty=True).strip()
+    if not url:
+        return None
+    if any(char.isspace() for char in url):
+        raise InputError(f"must be an absolute http(s) URL such as https://example.com, got {value!r}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"must be an absolute http(s) URL such as https://example.com, got {value!r}")
+    return url.rstrip("/")
+
+
+def cors(value: Any) -> list[str]:
+    """Allowed origins: ``*``, ``*.example.com``, ``example.org`` or a URL; trailing slashes dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InputError(f"must be a list of origins, got {_type_name(value)}")
+    entries = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str):
+            raise InputError(f"entry {index} must be a string, got {_type_name(entry)}")
+        stripped = entry.strip().rstrip("/")
+        if not stripped:
+            raise InputError(
+                f"entry {index} is empty; use an origin such as https://example.com, example.com, "
+                "*.example.com or *"
+            )
+        entries.append(stripped)
+    return entries
+
+
+def choices(value: Any, allowed: Sequence[str], *, many: bool) -> Any:
+    listed = ", ".join(allowed)
+    if many:
+        if value is None:
+            return []
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise InputError(f"must be a list of {listed}, got {_type_name(value)}")
+        return [choices(item, allowed, many=False) for item in value]
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(f"must be one of {listed}, got {value!r}")
+    return value
+
+
+def optional_text(value: Any) -> str | None:
+    """``""`` and null are the same "nothing" (the server stores either, depending on history)."""
+    if value is None:
+        return None
+    return text(value, allow_empty=True) or None
+
+
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)(?P<offset>Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
+)
+
+
+def iso_datetime(value: Any) -> str:
+    """An ISO 8601 date or date-time, returned as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ`` like the server.
+
+    A date alone means midnight UTC, as in JavaScript; a date-time without offset is taken as UTC (the
+    server would read it in its own time zone, so the provider always sends an explicit UTC instant).
+    """
+    raw = text(value).strip()
+    match = _ISO.match(raw)
+    if not match:
+        raise InputError(
+            "must be an ISO 8601 date or date-time such as 2026-12-01 or 2026-12-01T10:00:00Z, "
+            f"got {raw!r}"
+        )
+    time_part = match.group("time") or "00:00:00"
+    offset = match.group("offset") or "Z"
+    if offset in ("Z", "z"):
+        offset = "+00:00"
+    elif len(offset) == 3:
+        offset += ":00"
+    elif ":" not in offset:
+        offset = offset[:3] + ":" + offset[3:]
+    fraction = ""
+    if "." in time_part or "," in time_part:
+        time_part, digits = re.split(r"[.,]", time_part)
+        fraction = "." + (digits + "000000")[:6]
+    if time_part.count(":") == 1:
+        time_part += ":00"
+    try:
+        moment = datetime.fromisoformat(f"{match.group('date')}T{time_part}{fraction}{offset}")
+    except ValueError as exc:
+        raise InputError(f"is not a valid date-time ({exc}), got {raw!r}") from None
+    if abs(moment.utcoffset() or timedelta()) >= timedelta(hours=24):
+        raise InputError(f"has an offset outside -23:59..+23:59, got {raw!r}")
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -1,0 +1,253 @@
+"""What the three resource providers share: offline check and diff over a property table, credential
+resolution at call time, and the CRUD skeleton that keeps once-only secrets and the connection in state.
+
+A provider instance is pickled into every resource's ``__provider`` input by reference to its class, so
+it must hold nothing but what ``configure`` sets inside the plugin process; its module path and class
+name are part of the state format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
+from pulumi_openpanel.errors import ConfigurationError, NotFoundError
+from pulumi_openpanel.normalize import InputError, is_unknown
+
+CONNECTION = "connection"
+PROVIDER_KEY = "__provider"
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One user-facing input: how to normalise it, whether it must be set, whether changing it replaces."""
+
+    name: str
+    normalize: Callable[[Any], Any]
+    required: bool = False
+    replaces: bool = False
+
+    def same(self, old: Any, new: Any) -> bool:
+        try:
+            return bool(self.normalize(old) == new) if old is not None else new in (None, [], False)
+        except InputError:
+            return False
+
+
+class OpenPanelProvider(ResourceProvider):
+    """Base of the Project, Client and Reference providers."""
+
+    serialize_as_secret_always = False
+
+    props: ClassVar[tuple[Prop, ...]] = ()
+    # Outputs only Create can know (once-only secrets): carried from the old state on read and update.
+    carried: ClassVar[tuple[str, ...]] = ()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._stack_config = {key: req.config.get(key) for key in SETTINGS_KEYS}
+
+    # -- offline ----------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs: dict[str, Any] = {}
+        failures: list[CheckFailure] = []
+        known = {prop.name for prop in self.props} | {CONNECTION, PROVIDER_KEY}
+        for key in sorted(set(news) - known):
+            failures.append(CheckFailure(key, f"{key} is not a property of this resource"))
+        for prop in self.props:
+            value = news.get(prop.name)
+            if is_unknown(value):
+                inputs[prop.name] = value
+            elif value is None and prop.required:
+                failures.append(CheckFailure(prop.name, f"{prop.name} is required"))
+            else:
+                try:
+                    inputs[prop.name] = prop.normalize(value)
+                except InputError as exc:
+                    failures.append(CheckFailure(prop.name, f"{prop.name} {exc}"))
+        connection = news.get(CONNECTION)
+        if connection:
+            try:
+                inputs[CONNECTION] = _check_connection(connection)
+            except InputError as exc:
+                failures.append(CheckFailure(CONNECTION, f"{CONNECTION} {exc}"))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changes: list[str] = []
+        replaces: list[str] = []
+        for prop in self.props:
+            new = news.get(prop.name)
+            if is_unknown(new) or not prop.same(olds.get(prop.name), new):
+                changes.append(prop.name)
+                if prop.replaces:
+                    replaces.append(prop.name)
+        if is_unknown(news.get(CONNECTION)) or (olds.get(CONNECTION) or {}) != (news.get(CONNECTION) or {}):
+            changes.append(CONNECTION)
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    # -- online -----------------------------------------------------------------------------------
+
+    def api(self, props: Mapping[str, Any]) -> ManageApi:
+        """Credentials resolved now, never earlier: previews need none and rotations apply at once."""
+        stack_config: dict[str, Any] = getattr(self, "_stack_config", {})
+        credentials = resolve_credentials(props.get(CONNECTION), stack_config, os.environ)
+        return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        object_id, outs = self.create_object(self.api(props), props)
+        return CreateResult(object_id, self._with_connection(outs, props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            outs = self.read_object(self.api(props), id_)
+        except NotFoundError:
+            outs = None
+        if outs is None:
+            return ReadResult(None, {})
+        for key in self.carried:
+            outs[key] = props.get(key)
+        outs = self._with_connection(outs, props)
+        inputs = {prop.name: outs.get(prop.name) for prop in self.props}
+        if props.get(CONNECTION):
+            inputs[CONNECTION] = props[CONNECTION]
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        changed = {
+            prop.name: news.get(prop.name)
+            for prop in self.props
+            if not prop.replaces and not prop.same(olds.get(prop.name), news.get(prop.name))
+        }
+        api = self.api(news)
+        if changed:
+            outs = self.update_object(api, id_, changed)
+        else:
+            outs = {prop.name: olds.get(prop.name) for prop in self.props}
+            outs.update({key: olds.get(key) for key in self.computed_keys()})
+        for key in self.carried:
+            outs[key] = olds.get(key)
+        return UpdateResult(self._with_connection(outs, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.delete_object(self.api(props), id_)
+
+    # -- per resource -----------------------------------------------------------------------------
+
+    def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
+        """The outputs of the live object, or None when it is gone (as Pulumi should see it)."""
+        raise NotImplementedError
+
+    def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delete_object(self, api: ManageApi, object_id: str) -> None:
+        raise NotImplementedError
+
+    def computed_keys(self) -> tuple[str, ...]:
+        """Outputs the server computes (carried unchanged through an update that sends nothing)."""
+        return ()
+
+    @staticmethod
+    def _with_connection(outs: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        if props.get(CONNECTION):
+            outs[CONNECTION] = props[CONNECTION]
+        return outs
+
+
+def _check_connection(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError("must be a Connection(api_url=..., client_id=..., client_secret=...)")
+    checked = {key: value[key] for key in CONNECTION_KEYS if value.get(key) is not None}
+    api_url = checked.get("apiUrl")
+    if isinstance(api_url, str):
+        try:
+            checked["apiUrl"] = normalize_api_url(api_url, "api_url")
+        except ConfigurationError as exc:
+            raise InputError(str(exc).removeprefix("api_url ")) from None
+    return checked
+
+
+class OpenPanelResource(pulumi.dynamic.Resource):
+    """Shared constructor logic: ``XxxArgs`` or keyword arguments, secret outputs declared here."""
+
+    _provider_class: ClassVar[type[OpenPanelProvider]]
+    _output_names: ClassVar[tuple[str, ...]] = ()
+    _secret_outputs: ClassVar[tuple[str, ...]] = ()
+
+    def _register(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+        connection: Any,
+    ) -> None:
+        for key in self._output_names:
+            props.setdefault(key, None)
+        if connection is not None:
+            props[CONNECTION] = connection.to_input()
+        secrets = list(self._secret_outputs)
+        if connection is not None:
+            secrets.append(CONNECTION)
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
+        super().__init__(self._provider_class(), resource_name, props, merged)
+
+    def _split_args(
+        self, args_class: type[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None, Any]:
+        """Accept both calling styles of Pulumi's SDKs: ``(name, XxxArgs(...), opts)`` and
+        ``(name, opts, **inputs)``."""
+        positional = list(args)
+        connection = kwargs.pop("connection", None)
+        opts = kwargs.pop("opts", None)
+        resource_args = None
+        if positional and isinstance(positional[0], args_class):
+            resource_args = positional.pop(0)
+        if positional and (positional[0] is None or isinstance(positional[0], pulumi.ResourceOptions)):
+            opts = positional.pop(0)
+        if positional:
+            raise TypeError(
+                f"{type(self).__name__}() takes the resource name, then {args_class.__name__} and/or "
+                f"ResourceOptions; got {type(positional[0]).__name__}"
+            )
+        if resource_args is None:
+            resource_args = args_class(**kwargs)
+        elif kwargs:
+            raise TypeError(
+                f"pass either {args_class.__name__} or keyword arguments, not both ({', '.join(kwargs)})"
+            )
+        props: dict[str, Any] = resource_args.to_props()
+        return props, opts, connection
+
+    def _read_existing(
+        self,
+        resource_name: str,
+        object_id: Any,
+        opts: pulumi.ResourceOptions | None,
+        connection: Any,
+    ) -> None:
+        """Register a read of an existing object (``Xxx.get``): Pulumi reads it and never changes it."""
+        props: dict[str, Any] = {prop.name: None for prop in self._provider_class.props}
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=object_id))
+        self._register(resource_name, props, merged, connection)

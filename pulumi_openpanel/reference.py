@@ -1,0 +1,126 @@
+"""The ``Reference`` resource: a dated marker on a project's timeline (a launch, a campaign)."""
+
+from __future__ import annotations
+
+from typing import Any, overload
+
+import pulumi
+
+from pulumi_openpanel import normalize
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import Connection
+from pulumi_openpanel.models import Reference as ReferenceModel
+from pulumi_openpanel.models import ReferenceCreate, ReferenceUpdate
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
+
+
+class ReferenceProvider(OpenPanelProvider):
+    """``project_id`` cannot change (replace); title, description and datetime are patched."""
+
+    props = (
+        Prop("project_id", normalize.text, required=True, replaces=True),
+        Prop("title", normalize.text, required=True),
+        Prop("description", normalize.optional_text),
+        Prop("datetime", normalize.iso_datetime, required=True),
+    )
+
+    def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        reference = api.create_reference(
+            ReferenceCreate(
+                project_id=inputs["project_id"],
+                title=inputs["title"],
+                description=inputs.get("description"),
+                datetime=inputs["datetime"],
+            )
+        )
+        return reference.id, reference_outputs(reference)
+
+    def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
+        return reference_outputs(api.get_reference(object_id))
+
+    def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
+        if "description" in changed and changed["description"] is None:
+            changed["description"] = ""  # the server refuses null; "" is how a description is cleared
+        return reference_outputs(api.update_reference(object_id, ReferenceUpdate(**changed)))
+
+    def delete_object(self, api: ManageApi, object_id: str) -> None:
+        api.delete_reference(object_id)
+
+
+def reference_outputs(reference: ReferenceModel) -> dict[str, Any]:
+    return {
+        "project_id": reference.project_id,
+        "title": reference.title,
+        "description": reference.description or None,
+        "datetime": normalize.iso_datetime(reference.date),
+    }
+
+
+class ReferenceArgs:
+    """The inputs of a :class:`Reference`. ``datetime`` is an ISO 8601 date or date-time."""
+
+    def __init__(
+        self,
+        *,
+        project_id: pulumi.Input[str],
+        title: pulumi.Input[str],
+        datetime: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+    ) -> None:
+        self.project_id = project_id
+        self.title = title
+        self.description = description
+        self.datetime = datetime
+
+    def to_props(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+class Reference(OpenPanelResource, module="openpanel", name="Reference"):
+    """A reference on a project's timeline. ``datetime`` is stored as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
+
+    _provider_class = ReferenceProvider
+
+    project_id: pulumi.Output[str]
+    title: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    datetime: pulumi.Output[str]
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ReferenceArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        project_id: pulumi.Input[str],
+        title: pulumi.Input[str],
+        datetime: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+        connection: Connection | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        props, opts, connection = self._split_args(ReferenceArgs, args, kwargs)
+        self._register(resource_name, props, opts, connection)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        connection: Connection | None = None,
+    ) -> Reference:
+        """Read an existing reference by id without managing it."""
+        reference = Reference.__new__(Reference)
+        reference._read_existing(resource_name, id, opts, connection)
+        return reference
