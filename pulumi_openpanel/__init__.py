@@ -3,6 +3,24 @@
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.client import Client, ClientArgs
 from pulumi_openpanel.config import Connection
+from pulumi_openpanel.lookups import (
+    get_client,
+    get_client_output,
+    get_clients,
+    get_clients_output,
+    get_dashboards,
+    get_dashboards_output,
+    get_project,
+    get_project_output,
+    get_projects,
+    get_projects_output,
+    get_reference,
+    get_reference_output,
+    get_references,
+    get_references_output,
+    get_reports,
+    get_reports_output,
+)
 from pulumi_openpanel.project import Project, ProjectArgs
 from pulumi_openpanel.reference import Reference, ReferenceArgs
 
@@ -15,4 +33,20 @@ __all__ = [
     "Reference",
     "ReferenceArgs",
     "__version__",
+    "get_client",
+    "get_client_output",
+    "get_clients",
+    "get_clients_output",
+    "get_dashboards",
+    "get_dashboards_output",
+    "get_project",
+    "get_project_output",
+    "get_projects",
+    "get_projects_output",
+    "get_reference",
+    "get_reference_output",
+    "get_references",
+    "get_references_output",
+    "get_reports",
+    "get_reports_output",
 ]

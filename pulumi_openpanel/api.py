@@ -214,6 +214,8 @@ class ManageApi:
         self._limiter = limiter
         self._rand = rand
         self.requests_sent = 0
+        # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
+        self.last_rate_limit: tuple[int | None, int | None, float | None] | None = None
 
     def __repr__(self) -> str:
         return f"ManageApi(api_url={self.credentials.api_url!r}, client_id={self.credentials.client_id!r})"
@@ -272,9 +274,12 @@ class ManageApi:
         except httpx.TransportError as exc:
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
             return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc))
+        remaining = _header_number(response.headers, "x-ratelimit-remaining")
+        reset = _header_number(response.headers, "x-ratelimit-reset")
+        if remaining is not None:
+            limit = _header_number(response.headers, "x-ratelimit-limit")
+            self.last_rate_limit = (None if limit is None else int(limit), int(remaining), reset)
         if self._limiter is not None:
-            remaining = _header_number(response.headers, "x-ratelimit-remaining")
-            reset = _header_number(response.headers, "x-ratelimit-reset")
             self._limiter.observe(None if remaining is None else int(remaining), reset)
         if response.is_success:
             try:

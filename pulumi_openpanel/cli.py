@@ -16,6 +16,7 @@ from pulumi_openpanel._version import __version__
 # name -> (module, one-line help). Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("pulumi_openpanel.emulator.cli", "run a local OpenPanel Manage API for tests and trials"),
+    "doctor": ("pulumi_openpanel.doctor", "check that the API root and credentials can manage OpenPanel"),
 }
 
 

@@ -8,10 +8,10 @@ it. The once-only plain secrets of create answers are held as :class:`pydantic.S
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
 ProjectType = Literal["website", "app", "backend"]
 ClientType = Literal["read", "write", "root"]
@@ -123,17 +123,25 @@ class Report(WireModel):
     name: str | None = None
 
 
-# Request bodies. ``exclude_unset`` dumps send only what the caller set, so PATCHes carry only changes.
+# Request bodies. Only what the caller set is sent, so PATCHes carry only changes. Most optional fields
+# refuse null on the server; ``nullable`` names the few where null is how a value is cleared.
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    nullable: ClassVar[frozenset[str]] = frozenset()
 
     def wire(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_unset=True)
+        body = self.model_dump(by_alias=True, exclude_unset=True)
+        return {
+            key: value
+            for key, value in body.items()
+            if value is not None or to_snake(key) in self.nullable
+        }
 
 
 class ProjectCreate(RequestModel):
+    nullable = frozenset({"domain"})
     name: str
     domain: str | None = None
     cors: list[str] = Field(default_factory=list)
@@ -142,6 +150,7 @@ class ProjectCreate(RequestModel):
 
 
 class ProjectUpdate(RequestModel):
+    nullable = frozenset({"domain"})
     name: str | None = None
     domain: str | None = None
     cors: list[str] | None = None

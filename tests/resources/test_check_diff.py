@@ -66,7 +66,9 @@ def test_project_check_refuses_bad_input_naming_the_property(news: dict[str, Any
     assert found[prop].startswith(prop)
 
 
-@pytest.mark.parametrize("entry", ["*", "*.example.com", "example.org", "https://x.example.com", "http://localhost:3000"])
+@pytest.mark.parametrize(
+    "entry", ["*", "*.example.com", "example.org", "https://x.example.com", "http://localhost:3000"]
+)
 def test_every_meaningful_cors_form_is_accepted(entry: str) -> None:
     result = ProjectProvider().check({}, {**PROJECT, "cors": [entry]})
     assert result.failures == []
@@ -169,8 +171,12 @@ def test_diff_rename_is_an_update_and_types_replace() -> None:
 def test_diff_replace_only_fields_of_client_and_reference() -> None:
     client = ClientProvider()
     olds = outputs_of(client, {"name": "c", "project_id": "web", "type": "read"}, organization_id="o", secret="x")
-    assert client.diff("id", olds, client.check({}, {"name": "c", "project_id": "web", "type": "write"}).inputs).replaces == ["type"]
-    assert client.diff("id", olds, client.check({}, {"name": "c", "project_id": "api", "type": "read"}).inputs).replaces == ["project_id"]
+    assert client.diff(
+        "id", olds, client.check({}, {"name": "c", "project_id": "web", "type": "write"}).inputs
+    ).replaces == ["type"]
+    assert client.diff(
+        "id", olds, client.check({}, {"name": "c", "project_id": "api", "type": "read"}).inputs
+    ).replaces == ["project_id"]
     renamed = client.diff("id", olds, client.check({}, {"name": "d", "project_id": "web", "type": "read"}).inputs)
     assert renamed.changes is True and renamed.replaces == []
 

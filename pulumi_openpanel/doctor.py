@@ -1,0 +1,150 @@
+"""``pulumi-openpanel doctor``: is this machine set up to manage OpenPanel, and if not, why not?
+
+It reads the same environment the provider reads, makes a handful of paced requests, and for every
+problem says what is wrong and how to fix it. It exits 0 when a ``pulumi up`` could work, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import ENV_API_URL, resolve_credentials
+from pulumi_openpanel.errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    ServerError,
+    TransportError,
+    redact,
+)
+from pulumi_openpanel.pacing import RetryPolicy
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    api_url: str | None = None
+    checks: list[Check] = field(default_factory=list)
+    organization_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    round_trip_ms: float | None = None
+    rate_limit: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str, fix: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, fix))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--api-url", help=f"API root to check (default: ${ENV_API_URL} or OpenPanel Cloud)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer")
+
+
+def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[str, str] | None = None) -> Report:
+    environ = dict(os.environ if environ is None else environ)
+    report = Report()
+    try:
+        credentials = resolve_credentials({"apiUrl": api_url} if api_url else None, {}, environ)
+    except ConfigurationError as exc:
+        report.add("credentials", False, str(exc), "export OPENPANEL_CLIENT_ID=... OPENPANEL_CLIENT_SECRET=...")
+        return report
+    report.api_url = credentials.api_url
+    report.add("credentials", True, f"client id {credentials.client_id} (secret set)")
+    settings = ApiSettings(timeout=timeout, connect_timeout=timeout, retry=RetryPolicy(max_attempts=2))
+    api = ManageApi(credentials, settings)
+
+    started = time.perf_counter()
+    try:
+        projects = api.list_projects()
+    except ApiError as exc:
+        report.add("api", False, str(exc), _fix_for(exc, credentials.api_url))
+        return report
+    report.round_trip_ms = round((time.perf_counter() - started) * 1000, 1)
+    report.add("api", True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
+                            f"({report.round_trip_ms} ms round trip)")
+    report.add("root client", True, "the credentials are accepted and belong to a root client")
+
+    try:
+        clients = api.list_clients()
+        references = api.list_references()
+    except ApiError as exc:
+        report.add("organization", False, str(exc), _fix_for(exc, credentials.api_url))
+        return report
+    own = next((client for client in clients if client.id == credentials.client_id), None)
+    report.organization_id = own.organization_id if own else None
+    report.counts = {"projects": len(projects), "clients": len(clients), "references": len(references)}
+    report.add(
+        "organization",
+        True,
+        f"organization {report.organization_id or '(unknown)'}: {len(projects)} projects, "
+        f"{len(clients)} clients, {len(references)} references",
+    )
+    if api.last_rate_limit is not None:
+        limit, remaining, reset = api.last_rate_limit
+        report.rate_limit = {"limit": limit, "remaining": remaining, "reset_seconds": reset}
+        report.add("rate limit", True, f"{remaining} of {limit} requests left in this window "
+                                       f"(resets in {reset:g} s)" if reset is not None else
+                                       f"{remaining} of {limit} requests left in this window")
+    else:
+        report.add("rate limit", True, "the server sends no x-ratelimit headers (no limit announced)")
+    return report
+
+
+def _fix_for(exc: ApiError, api_url: str) -> str:
+    if isinstance(exc, TransportError):
+        return (f"check that {api_url} is the right API root and reachable from here "
+                f"(set {ENV_API_URL}; for a self-hosted server it is often https://your-host/api)")
+    if isinstance(exc, AuthenticationError):
+        message = exc.server_message
+        if "Only root clients" in message:
+            return "create a client of type root in OpenPanel (Settings > Clients) and use its id and secret"
+        if "Invalid client id" in message or "UUID" in message:
+            return "OPENPANEL_CLIENT_ID is not a client of this server; copy the id of a root client"
+        return "OPENPANEL_CLIENT_SECRET does not match the client id; use the secret shown when it was created"
+    if isinstance(exc, NotFoundError):
+        return (f"{api_url} answers but has no /manage routes: the API root is probably wrong "
+                "(OpenPanel Cloud: https://api.openpanel.dev; self-hosted: usually https://your-host/api)")
+    if isinstance(exc, ServerError) and exc.status is not None and exc.status < 500:
+        return f"{api_url} answers with something that is not the OpenPanel API (a web page?); check the root"
+    return "retry later; if it persists, check the server's status or logs"
+
+
+def render_text(report: Report) -> str:
+    lines = [f"OpenPanel doctor for {report.api_url or '(no API root)'}"]
+    for check in report.checks:
+        lines.append(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        if check.fix:
+            lines.append(f"         fix: {check.fix}")
+    lines.append("usable: yes" if report.ok else "usable: no")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = diagnose(args.api_url, args.timeout)
+    secrets = [os.environ.get("OPENPANEL_CLIENT_SECRET")]
+    if args.json:
+        payload = {**asdict(report), "ok": report.ok}
+        print(redact(json.dumps(payload, indent=2), secrets))
+    else:
+        print(redact(render_text(report), secrets))
+    sys.stdout.flush()
+    return 0 if report.ok else 1

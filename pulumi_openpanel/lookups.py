@@ -1,0 +1,161 @@
+"""Lookup functions for programs: read what exists in OpenPanel without managing it.
+
+Each comes in the two shapes of Pulumi's generated SDKs: ``get_xxx(...)`` takes plain values and answers
+at once; ``get_xxx_output(...)`` takes Inputs (say, a project's id) and returns an Output. Credentials are
+resolved like the resources': ``connection=``, then stack config, then environment. Results are the
+package's wire models: typed, and without the client secret hash the server sends.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import SETTINGS_KEYS, Connection, resolve_credentials
+from pulumi_openpanel.errors import NotFoundError
+from pulumi_openpanel.models import Client, Dashboard, Project, Reference, Report
+
+T = TypeVar("T")
+
+
+def _api(connection: Connection | None) -> ManageApi:
+    stack_config = {key: runtime_config.get_config(key) for key in SETTINGS_KEYS}
+    plain: dict[str, Any] = {}
+    if connection is not None:
+        for key, value in (
+            ("apiUrl", connection.api_url),
+            ("clientId", connection.client_id),
+            ("clientSecret", connection.client_secret),
+        ):
+            if isinstance(value, pulumi.Output):
+                raise TypeError(
+                    f"get_* lookups take plain values; connection.{key} is an Output: "
+                    "use the get_*_output form of the lookup instead"
+                )
+            plain[key] = value
+    credentials = resolve_credentials(plain, stack_config, os.environ)
+    return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
+
+
+def _explain_not_found(kind: str, object_id: str, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except NotFoundError as exc:
+        raise NotFoundError(
+            exc.method,
+            exc.path,
+            exc.status,
+            f"{kind} {object_id!r} not found: it does not exist, or it belongs to another organization than "
+            "the credentials in use",
+        ) from None
+
+
+def get_project(id: str, connection: Connection | None = None) -> Project:
+    """One project by id (its slug). A soft-deleted project is returned with ``deleted`` True."""
+    api = _api(connection)
+    return _explain_not_found("project", id, lambda: api.get_project(id))
+
+
+def get_projects(connection: Connection | None = None) -> list[Project]:
+    """Every live project of the organization, newest first (soft-deleted ones are left out)."""
+    return _api(connection).list_projects()
+
+
+def get_client(id: str, connection: Connection | None = None) -> Client:
+    """One API client by id. Its secret cannot be read back: OpenPanel keeps only a hash."""
+    api = _api(connection)
+    return _explain_not_found("client", id, lambda: api.get_client(id))
+
+
+def get_clients(project_id: str | None = None, connection: Connection | None = None) -> list[Client]:
+    """The organization's clients, or one project's."""
+    api = _api(connection)
+    if project_id is None:
+        return api.list_clients()
+    return _explain_not_found("project", project_id, lambda: api.list_clients(project_id))
+
+
+def get_reference(id: str, connection: Connection | None = None) -> Reference:
+    api = _api(connection)
+    return _explain_not_found("reference", id, lambda: api.get_reference(id))
+
+
+def get_references(project_id: str | None = None, connection: Connection | None = None) -> list[Reference]:
+    api = _api(connection)
+    if project_id is None:
+        return api.list_references()
+    return _explain_not_found("project", project_id, lambda: api.list_references(project_id))
+
+
+def get_dashboards(project_id: str, connection: Connection | None = None) -> list[Dashboard]:
+    api = _api(connection)
+    return _explain_not_found("project", project_id, lambda: api.list_dashboards(project_id))
+
+
+def get_reports(project_id: str, dashboard_id: str, connection: Connection | None = None) -> list[Report]:
+    api = _api(connection)
+    return _explain_not_found("project", project_id, lambda: api.list_reports(project_id, dashboard_id))
+
+
+# -- Output forms ----------------------------------------------------------------------------------
+
+
+def _lift(function: Callable[..., T], connection: Connection | None, *inputs: Any) -> pulumi.Output[T]:
+    """Wait for the inputs (and the connection's), then call the plain form with their values."""
+    parts = [] if connection is None else [connection.api_url, connection.client_id, connection.client_secret]
+
+    def call(values: list[Any]) -> T:
+        plain = None
+        if connection is not None:
+            api_url, client_id, client_secret = values[len(inputs) :]
+            plain = Connection(api_url=api_url, client_id=client_id, client_secret=client_secret)
+        return function(*values[: len(inputs)], connection=plain)
+
+    return pulumi.Output.all(*inputs, *parts).apply(call)
+
+
+def get_project_output(id: pulumi.Input[str], connection: Connection | None = None) -> pulumi.Output[Project]:
+    return _lift(get_project, connection, id)
+
+
+def get_projects_output(connection: Connection | None = None) -> pulumi.Output[list[Project]]:
+    return _lift(get_projects, connection)
+
+
+def get_client_output(id: pulumi.Input[str], connection: Connection | None = None) -> pulumi.Output[Client]:
+    return _lift(get_client, connection, id)
+
+
+def get_clients_output(
+    project_id: pulumi.Input[str | None] = None, connection: Connection | None = None
+) -> pulumi.Output[list[Client]]:
+    return _lift(get_clients, connection, project_id)
+
+
+def get_reference_output(
+    id: pulumi.Input[str], connection: Connection | None = None
+) -> pulumi.Output[Reference]:
+    return _lift(get_reference, connection, id)
+
+
+def get_references_output(
+    project_id: pulumi.Input[str | None] = None, connection: Connection | None = None
+) -> pulumi.Output[list[Reference]]:
+    return _lift(get_references, connection, project_id)
+
+
+def get_dashboards_output(
+    project_id: pulumi.Input[str], connection: Connection | None = None
+) -> pulumi.Output[list[Dashboard]]:
+    return _lift(get_dashboards, connection, project_id)
+
+
+def get_reports_output(
+    project_id: pulumi.Input[str], dashboard_id: pulumi.Input[str], connection: Connection | None = None
+) -> pulumi.Output[list[Report]]:
+    return _lift(get_reports, connection, project_id, dashboard_id)
