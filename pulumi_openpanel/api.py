@@ -14,8 +14,8 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -160,12 +160,11 @@ def _build_client(
     )
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
+    return _UUID.fullmatch(value) is not None
 
 
 def _header_number(headers: httpx.Headers, name: str) -> float | None:
@@ -291,7 +290,7 @@ class ManageApi:
     def _error_for(self, method: str, path: str, response: httpx.Response) -> ApiError:
         status = response.status_code
         text = response.text
-        message = text.strip()[:500] or response.reason_phrase
+        message = redact(text, (self.credentials.client_secret,)).strip()[:500] or response.reason_phrase
         try:
             decoded = json.loads(text)
         except ValueError:
@@ -335,11 +334,11 @@ class ManageApi:
             return backoff
         return None
 
-    def _id_path(self, collection: str, object_id: str, kind: str, *, uuid_ids: bool) -> str:
+    def _id_path(self, collection: str, object_id: str, kind: str, *, uuid_ids: bool, method: str = "GET") -> str:
         """The path of one object; ids the server would choke on answer as missing without a request."""
         if not object_id or (uuid_ids and not _is_uuid(object_id)):
             raise NotFoundError(
-                "GET",
+                method,
                 f"/manage/{collection}/{object_id}",
                 None,
                 f"{kind} not found: {object_id!r} is not a valid {kind.lower()} id (no request sent)",
@@ -360,11 +359,11 @@ class ManageApi:
         return CreatedProject.from_answer(self.request("POST", "projects", body=body.wire())["data"])
 
     def update_project(self, project_id: str, body: ProjectUpdate) -> Project:
-        path = self._id_path("projects", project_id, "Project", uuid_ids=False)
+        path = self._id_path("projects", project_id, "Project", uuid_ids=False, method="PATCH")
         return Project.model_validate(self.request("PATCH", path, body=body.wire())["data"])
 
     def delete_project(self, project_id: str) -> None:
-        self.request("DELETE", self._id_path("projects", project_id, "Project", uuid_ids=False))
+        self.request("DELETE", self._id_path("projects", project_id, "Project", uuid_ids=False, method="DELETE"))
 
     # -- clients ----------------------------------------------------------------------------------
 
@@ -380,11 +379,11 @@ class ManageApi:
         return CreatedClient.from_answer(self.request("POST", "clients", body=body.wire())["data"])
 
     def update_client(self, client_id: str, body: ClientUpdate) -> Client:
-        path = self._id_path("clients", client_id, "Client", uuid_ids=True)
+        path = self._id_path("clients", client_id, "Client", uuid_ids=True, method="PATCH")
         return Client.model_validate(self.request("PATCH", path, body=body.wire())["data"])
 
     def delete_client(self, client_id: str) -> None:
-        self.request("DELETE", self._id_path("clients", client_id, "Client", uuid_ids=True))
+        self.request("DELETE", self._id_path("clients", client_id, "Client", uuid_ids=True, method="DELETE"))
 
     # -- references -------------------------------------------------------------------------------
 
@@ -401,11 +400,11 @@ class ManageApi:
         return Reference.model_validate(self.request("POST", "references", body=body.wire())["data"])
 
     def update_reference(self, reference_id: str, body: ReferenceUpdate) -> Reference:
-        path = self._id_path("references", reference_id, "Reference", uuid_ids=True)
+        path = self._id_path("references", reference_id, "Reference", uuid_ids=True, method="PATCH")
         return Reference.model_validate(self.request("PATCH", path, body=body.wire())["data"])
 
     def delete_reference(self, reference_id: str) -> None:
-        self.request("DELETE", self._id_path("references", reference_id, "Reference", uuid_ids=True))
+        self.request("DELETE", self._id_path("references", reference_id, "Reference", uuid_ids=True, method="DELETE"))
 
     # -- dashboards and reports (read only) -------------------------------------------------------
 

@@ -127,8 +127,10 @@ def resolve_credentials(
     try:
         uuid.UUID(client_id)
     except ValueError:
+        # The value is not echoed: a secret pasted into the wrong setting must not be printed.
         raise ConfigurationError(
-            f"the OpenPanel client id from {id_source} must be a UUID, got {client_id!r}"
+            f"the OpenPanel client id from {id_source} must be a UUID such as "
+            f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
         ) from None
     url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
     return Credentials(api_url=url, client_id=client_id, client_secret=client_secret)

@@ -179,3 +179,9 @@ class ReferenceUpdate(RequestModel):
     title: str | None = None
     description: str | None = None
     datetime: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        body = super().wire()
+        if "description" in self.model_fields_set and self.description is None:
+            body["description"] = ""  # the server refuses null; "" is how a description is cleared
+        return body

@@ -39,8 +39,6 @@ class ReferenceProvider(OpenPanelProvider):
         return reference_outputs(api.get_reference(object_id))
 
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        if "description" in changed and changed["description"] is None:
-            changed["description"] = ""  # the server refuses null; "" is how a description is cleared
         return reference_outputs(api.update_reference(object_id, ReferenceUpdate(**changed)))
 
     def delete_object(self, api: ManageApi, object_id: str) -> None:
