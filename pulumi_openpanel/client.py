@@ -6,10 +6,10 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize
+from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.models import CLIENT_TYPES, ClientCreate, ClientUpdate
+from pulumi_openpanel.models import CLIENT_TYPES, ClientCreate, ClientUpdate, CreatedClient
 from pulumi_openpanel.models import Client as ClientModel
 from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
 
@@ -25,6 +25,8 @@ def _client_type(value: Any) -> str:
 class ClientProvider(OpenPanelProvider):
     """Only ``name`` can change in place; ``type`` and ``project_id`` replace the client (new secret)."""
 
+    kind = "client"
+
     props = (
         Prop("name", normalize.text, required=True),
         Prop("project_id", _optional_project_id, replaces=True),
@@ -36,9 +38,20 @@ class ClientProvider(OpenPanelProvider):
         return ("organization_id",)
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        created = api.create_client(
-            ClientCreate(name=inputs["name"], project_id=inputs.get("project_id"), type=inputs["type"])
+        body = ClientCreate(name=inputs["name"], project_id=inputs.get("project_id"), type=inputs["type"])
+        started = reconcile.now()
+        created = reconcile.create_reconciled(
+            lambda: api.create_client(body),
+            lambda: [
+                client
+                for client in api.list_clients(body.project_id)
+                if (client.name, client.project_id, client.type) == (body.name, body.project_id, body.type)
+                and reconcile.created_since(client.created_at, started)
+            ],
+            describe=f"client {body.name!r}",
+            discard=lambda client: api.delete_client(client.id),
         )
+        assert isinstance(created, CreatedClient)  # found clients are discarded, never returned
         outs = client_outputs(created.client)
         outs["secret"] = created.secret.get_secret_value()
         return created.client.id, outs
@@ -71,13 +84,18 @@ class ClientArgs:
         name: pulumi.Input[str],
         project_id: pulumi.Input[str] | None = None,
         type: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[str] | None = None,
     ) -> None:
+        self.adopt = adopt
         self.name = name
         self.project_id = project_id
         self.type = type
 
     def to_props(self) -> dict[str, Any]:
-        return dict(vars(self))
+        props = dict(vars(self))
+        if props.get("adopt") is None:
+            props.pop("adopt", None)
+        return props
 
 
 class Client(OpenPanelResource, module="openpanel", name="Client"):
@@ -113,6 +131,7 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
         name: pulumi.Input[str],
         project_id: pulumi.Input[str] | None = None,
         type: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
     ) -> None: ...
 

@@ -13,15 +13,18 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import ENV_API_URL, resolve_credentials
+from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_credentials
 from pulumi_openpanel.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
+    ForbiddenError,
+    MissingCredentialsError,
     NotFoundError,
-    ServerError,
+    RateLimitedError,
     TransportError,
     redact,
 )
@@ -56,7 +59,17 @@ class Report:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", help=f"API root to check (default: ${ENV_API_URL} or OpenPanel Cloud)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer")
+    parser.add_argument("--timeout", type=_positive_seconds, default=10.0, help="seconds to wait for each answer")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return seconds
 
 
 def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[str, str] | None = None) -> Report:
@@ -64,12 +77,16 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
     report = Report()
     try:
         credentials = resolve_credentials({"apiUrl": api_url} if api_url else None, {}, environ)
+        # Only the pacing is taken from the environment; --timeout and a short retry budget win otherwise.
+        pacing = ApiSettings.from_sources({}, environ).rate_limit
     except ConfigurationError as exc:
-        report.add("credentials", False, str(exc), "export OPENPANEL_CLIENT_ID=... OPENPANEL_CLIENT_SECRET=...")
+        report.add("credentials", False, str(exc), _configuration_fix(exc))
         return report
     report.api_url = credentials.api_url
     report.add("credentials", True, f"client id {credentials.client_id} (secret set)")
-    settings = ApiSettings(timeout=timeout, connect_timeout=timeout, retry=RetryPolicy(max_attempts=2))
+    settings = ApiSettings(
+        timeout=timeout, connect_timeout=timeout, retry=RetryPolicy(max_attempts=2), rate_limit=pacing
+    )
     api = ManageApi(credentials, settings)
 
     started = time.perf_counter()
@@ -77,6 +94,11 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
         projects = api.list_projects()
     except ApiError as exc:
         report.add("api", False, str(exc), _fix_for(exc, credentials.api_url))
+        return report
+    except (KeyError, TypeError, ValueError):
+        # A JSON answer without the Manage API's shape: some other service lives at this address.
+        report.add("api", False, f"{credentials.api_url}/manage/projects answers JSON that is not a project list",
+                   _not_the_api_fix(credentials.api_url))
         return report
     report.round_trip_ms = round((time.perf_counter() - started) * 1000, 1)
     report.add("api", True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
@@ -88,6 +110,10 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
         references = api.list_references()
     except ApiError as exc:
         report.add("organization", False, str(exc), _fix_for(exc, credentials.api_url))
+        return report
+    except (KeyError, TypeError, ValueError):
+        report.add("organization", False, "the client or reference list is not in the Manage API's shape",
+                   _not_the_api_fix(credentials.api_url))
         return report
     own = next((client for client in clients if client.id == credentials.client_id), None)
     report.organization_id = own.organization_id if own else None
@@ -109,6 +135,30 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
     return report
 
 
+def _configuration_fix(exc: ConfigurationError) -> str:
+    if isinstance(exc, MissingCredentialsError):
+        return (f"export {ENV_CLIENT_ID}=<root client id> {ENV_CLIENT_SECRET}=<its secret> "
+                "(OpenPanel: Settings > Clients, a client of type root)")
+    message = str(exc)
+    if ENV_CLIENT_ID in message:
+        return f"set {ENV_CLIENT_ID} to the id (a UUID) of a root client, not its name or secret"
+    if "apiUrl" in message or ENV_API_URL in message or "api_url" in message:
+        return (f"pass --api-url or set {ENV_API_URL} to the API root without /manage "
+                "(OpenPanel Cloud: https://api.openpanel.dev; self-hosted: usually https://your-host/api)")
+    return "correct the setting named above (or unset it to use the default)"
+
+
+def _not_the_api_fix(api_url: str) -> str:
+    return f"{api_url} answers with something that is not the OpenPanel API (a web page?); check the root"
+
+
+def _root_suggestion(api_url: str) -> str:
+    """Self-hosted servers mount the API under a prefix, most often /api: name the likely root."""
+    if urlsplit(api_url).path in ("", "/"):
+        return f"try {api_url}/api if the server is self-hosted"
+    return "self-hosted servers usually serve it at https://your-host/api"
+
+
 def _fix_for(exc: ApiError, api_url: str) -> str:
     if isinstance(exc, TransportError):
         return (f"check that {api_url} is the right API root and reachable from here "
@@ -122,9 +172,12 @@ def _fix_for(exc: ApiError, api_url: str) -> str:
         return "OPENPANEL_CLIENT_SECRET does not match the client id; use the secret shown when it was created"
     if isinstance(exc, NotFoundError):
         return (f"{api_url} answers but has no /manage routes: the API root is probably wrong "
-                "(OpenPanel Cloud: https://api.openpanel.dev; self-hosted: usually https://your-host/api)")
-    if isinstance(exc, ServerError) and exc.status is not None and exc.status < 500:
-        return f"{api_url} answers with something that is not the OpenPanel API (a web page?); check the root"
+                f"({_root_suggestion(api_url)}; OpenPanel Cloud is https://api.openpanel.dev)")
+    if exc.status is not None and 300 <= exc.status < 400:
+        return (f"{api_url} redirects (HTTP {exc.status}); use the address it redirects to as the API root "
+                "(often https:// instead of http://)")
+    if exc.status is not None and exc.status < 500 and not isinstance(exc, (ForbiddenError, RateLimitedError)):
+        return _not_the_api_fix(api_url)
     return "retry later; if it persists, check the server's status or logs"
 
 

@@ -17,7 +17,7 @@ import pulumi.runtime.config as runtime_config
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import SETTINGS_KEYS, Connection, resolve_credentials
-from pulumi_openpanel.errors import NotFoundError
+from pulumi_openpanel.errors import ForbiddenError, NotFoundError
 from pulumi_openpanel.models import Client, Dashboard, Project, Reference, Report
 
 T = TypeVar("T")
@@ -55,6 +55,21 @@ def _explain_not_found(kind: str, object_id: str, call: Callable[[], T]) -> T:
         ) from None
 
 
+def _explain_forbidden(project_id: str, call: Callable[[], T]) -> T:
+    """The dashboard routes answer 403, not 404, for a project the credentials cannot see: say which one."""
+    try:
+        return call()
+    except ForbiddenError as exc:
+        raise ForbiddenError(
+            exc.method,
+            exc.path,
+            exc.status,
+            f"project {project_id!r} is not visible to the credentials in use: it belongs to another "
+            "organization, or it does not exist",
+            hint="",
+        ) from None
+
+
 def get_project(id: str, connection: Connection | None = None) -> Project:
     """One project by id (its slug). A soft-deleted project is returned with ``deleted`` True."""
     api = _api(connection)
@@ -63,7 +78,8 @@ def get_project(id: str, connection: Connection | None = None) -> Project:
 
 def get_projects(connection: Connection | None = None) -> list[Project]:
     """Every live project of the organization, newest first (soft-deleted ones are left out)."""
-    return _api(connection).list_projects()
+    # The server already leaves them out; filtering again keeps the promise if a server version does not.
+    return [project for project in _api(connection).list_projects() if not project.deleted]
 
 
 def get_client(id: str, connection: Connection | None = None) -> Client:
@@ -81,11 +97,13 @@ def get_clients(project_id: str | None = None, connection: Connection | None = N
 
 
 def get_reference(id: str, connection: Connection | None = None) -> Reference:
+    """One timeline reference by id; unlike list items it carries ``organization_id``."""
     api = _api(connection)
     return _explain_not_found("reference", id, lambda: api.get_reference(id))
 
 
 def get_references(project_id: str | None = None, connection: Connection | None = None) -> list[Reference]:
+    """The organization's references, or one project's."""
     api = _api(connection)
     if project_id is None:
         return api.list_references()
@@ -93,13 +111,25 @@ def get_references(project_id: str | None = None, connection: Connection | None 
 
 
 def get_dashboards(project_id: str, connection: Connection | None = None) -> list[Dashboard]:
+    """A project's dashboards (read only: the Manage API cannot create them).
+
+    A project of another organization raises :class:`ForbiddenError` here rather than NotFoundError,
+    because that is what the server answers on these routes.
+    """
     api = _api(connection)
-    return _explain_not_found("project", project_id, lambda: api.list_dashboards(project_id))
+    return _explain_not_found(
+        "project", project_id, lambda: _explain_forbidden(project_id, lambda: api.list_dashboards(project_id))
+    )
 
 
 def get_reports(project_id: str, dashboard_id: str, connection: Connection | None = None) -> list[Report]:
+    """The reports of one dashboard; an unknown dashboard of a visible project gives ``[]``."""
     api = _api(connection)
-    return _explain_not_found("project", project_id, lambda: api.list_reports(project_id, dashboard_id))
+    return _explain_not_found(
+        "project",
+        project_id,
+        lambda: _explain_forbidden(project_id, lambda: api.list_reports(project_id, dashboard_id)),
+    )
 
 
 # -- Output forms ----------------------------------------------------------------------------------

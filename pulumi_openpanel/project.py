@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize
+from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
 from pulumi_openpanel.errors import ApiError
-from pulumi_openpanel.models import PROJECT_TYPES, ProjectCreate, ProjectUpdate
+from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
 from pulumi_openpanel.models import Project as ProjectModel
 from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
 
 log = logging.getLogger("pulumi_openpanel.project")
 
+# The name OpenPanel gives the write client it creates with every project.
+FIRST_CLIENT_NAME = "First client"
+
 
 class ProjectProvider(OpenPanelProvider):
     """``types`` cannot change after creation (replace); every other input is patched in place."""
+
+    kind = "project"
 
     props = (
         Prop("name", normalize.project_name, required=True),
@@ -39,16 +45,32 @@ class ProjectProvider(OpenPanelProvider):
         return ("organization_id",)
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        created = api.create_project(
-            ProjectCreate(
-                name=inputs["name"],
-                domain=inputs.get("domain"),
-                cors=inputs.get("cors") or [],
-                cross_domain=bool(inputs.get("cross_domain")),
-                types=inputs.get("types") or [],
-            )
+        name = inputs["name"]
+        started = reconcile.now()
+        outcome = reconcile.create_reconciled(
+            lambda: api.create_project(
+                ProjectCreate(
+                    name=name,
+                    domain=inputs.get("domain"),
+                    cors=inputs.get("cors") or [],
+                    cross_domain=bool(inputs.get("cross_domain")),
+                    types=inputs.get("types") or [],
+                )
+            ),
+            lambda: [
+                project
+                for project in api.list_projects()
+                if project.name == name and reconcile.created_since(project.created_at, started)
+            ],
+            describe=f"project {name!r}",
         )
-        project = created.project
+        if isinstance(outcome, CreatedProject):
+            project = outcome.project
+            client_id = outcome.write_client_id
+            secret = outcome.write_client_secret.get_secret_value() if outcome.write_client_secret else None
+        else:
+            project = outcome
+            client_id, secret = self._renew_write_client(api, project.id, started)
         if inputs.get("allow_unsafe_revenue_tracking"):
             # The API ignores this flag at creation; without the follow-up PATCH the project would differ
             # from the program, and a failure must not leave a project Pulumi does not know about.
@@ -59,11 +81,18 @@ class ProjectProvider(OpenPanelProvider):
                     api.delete_project(project.id)
                 raise
         outs = project_outputs(project)
-        outs["client_id"] = created.write_client_id
-        outs["client_secret"] = (
-            created.write_client_secret.get_secret_value() if created.write_client_secret else None
-        )
+        outs["client_id"] = client_id
+        outs["client_secret"] = secret
         return project.id, outs
+
+    @staticmethod
+    def _renew_write_client(api: ManageApi, project_id: str, started: datetime) -> tuple[str, str]:
+        """The first write client's secret was in a lost answer: replace that client by one we know."""
+        for client in api.list_clients(project_id):
+            if client.type == "write" and reconcile.created_since(client.created_at, started):
+                api.delete_client(client.id)
+        created = api.create_client(ClientCreate(name=FIRST_CLIENT_NAME, project_id=project_id, type="write"))
+        return created.client.id, created.secret.get_secret_value()
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
         project = api.get_project(object_id)
@@ -103,7 +132,9 @@ class ProjectArgs:
         cross_domain: pulumi.Input[bool] | None = None,
         types: pulumi.Input[list[pulumi.Input[str]]] | None = None,
         allow_unsafe_revenue_tracking: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[str] | None = None,
     ) -> None:
+        self.adopt = adopt
         self.name = name
         self.domain = domain
         self.cors = cors
@@ -112,7 +143,10 @@ class ProjectArgs:
         self.allow_unsafe_revenue_tracking = allow_unsafe_revenue_tracking
 
     def to_props(self) -> dict[str, Any]:
-        return dict(vars(self))
+        props = dict(vars(self))
+        if props.get("adopt") is None:
+            props.pop("adopt", None)
+        return props
 
 
 class Project(OpenPanelResource, module="openpanel", name="Project"):
@@ -158,6 +192,7 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
         cross_domain: pulumi.Input[bool] | None = None,
         types: pulumi.Input[list[pulumi.Input[str]]] | None = None,
         allow_unsafe_revenue_tracking: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
     ) -> None: ...
 

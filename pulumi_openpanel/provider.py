@@ -28,11 +28,17 @@ from pulumi.dynamic import (
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
-from pulumi_openpanel.errors import ConfigurationError, NotFoundError
+from pulumi_openpanel.errors import ConfigurationError, NotFoundError, OpenPanelError
 from pulumi_openpanel.normalize import InputError, is_unknown
 
 CONNECTION = "connection"
+# The id of an existing object to bring under management instead of creating one (see README: adoption).
+ADOPT = "adopt"
 PROVIDER_KEY = "__provider"
+
+
+class AdoptionError(OpenPanelError):
+    """An existing object cannot be adopted as the program describes it."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class OpenPanelProvider(ResourceProvider):
     props: ClassVar[tuple[Prop, ...]] = ()
     # Outputs only Create can know (once-only secrets): carried from the old state on read and update.
     carried: ClassVar[tuple[str, ...]] = ()
+    kind: ClassVar[str] = "object"
 
     def configure(self, req: ConfigureRequest) -> None:
         self._stack_config = {key: req.config.get(key) for key in SETTINGS_KEYS}
@@ -68,7 +75,7 @@ class OpenPanelProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs: dict[str, Any] = {}
         failures: list[CheckFailure] = []
-        known = {prop.name for prop in self.props} | {CONNECTION, PROVIDER_KEY}
+        known = {prop.name for prop in self.props} | {CONNECTION, ADOPT, PROVIDER_KEY}
         for key in sorted(set(news) - known):
             failures.append(CheckFailure(key, f"{key} is not a property of this resource"))
         for prop in self.props:
@@ -82,6 +89,11 @@ class OpenPanelProvider(ResourceProvider):
                     inputs[prop.name] = prop.normalize(value)
                 except InputError as exc:
                     failures.append(CheckFailure(prop.name, f"{prop.name} {exc}"))
+        adopt = news.get(ADOPT)
+        if is_unknown(adopt) or (isinstance(adopt, str) and adopt.strip()):
+            inputs[ADOPT] = adopt.strip() if isinstance(adopt, str) else adopt
+        elif adopt is not None:
+            failures.append(CheckFailure(ADOPT, f"{ADOPT} must be the id of an existing {self.kind}"))
         connection = news.get(CONNECTION)
         if connection:
             try:
@@ -112,8 +124,41 @@ class OpenPanelProvider(ResourceProvider):
         return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        object_id, outs = self.create_object(self.api(props), props)
-        return CreateResult(object_id, self._with_connection(outs, props))
+        api = self.api(props)
+        adopt_id = props.get(ADOPT)
+        if adopt_id:
+            object_id, outs = adopt_id, self._adopt(api, adopt_id, props)
+        else:
+            object_id, outs = self.create_object(api, props)
+        return CreateResult(object_id, self._with_passthrough(outs, props))
+
+    def _adopt(self, api: ManageApi, object_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Take over an existing object: patch what the program changes, refuse what cannot change."""
+        try:
+            current = self.read_object(api, object_id)
+        except NotFoundError:
+            current = None
+        if current is None:
+            raise AdoptionError(
+                f"cannot adopt {self.kind} {object_id!r}: it does not exist, is deleted, or belongs to another "
+                "organization than the credentials in use"
+            )
+        for prop in self.props:
+            if prop.replaces and not prop.same(current.get(prop.name), inputs.get(prop.name)):
+                raise AdoptionError(
+                    f"cannot adopt {self.kind} {object_id!r}: its {prop.name} is {current.get(prop.name)!r} but "
+                    f"the program says {inputs.get(prop.name)!r}, and {prop.name} cannot change in place. Set "
+                    f"{prop.name} to the existing value, or remove adopt= to create a new {self.kind}"
+                )
+        changed = {
+            prop.name: inputs.get(prop.name)
+            for prop in self.props
+            if not prop.same(current.get(prop.name), inputs.get(prop.name))
+        }
+        outs = self.update_object(api, object_id, changed) if changed else current
+        for key in self.carried:
+            outs[key] = None
+        return outs
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -124,10 +169,8 @@ class OpenPanelProvider(ResourceProvider):
             return ReadResult(None, {})
         for key in self.carried:
             outs[key] = props.get(key)
-        outs = self._with_connection(outs, props)
-        inputs = {prop.name: outs.get(prop.name) for prop in self.props}
-        if props.get(CONNECTION):
-            inputs[CONNECTION] = props[CONNECTION]
+        outs = self._with_passthrough(outs, props)
+        inputs = self._with_passthrough({prop.name: outs.get(prop.name) for prop in self.props}, props)
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -144,7 +187,7 @@ class OpenPanelProvider(ResourceProvider):
             outs.update({key: olds.get(key) for key in self.computed_keys()})
         for key in self.carried:
             outs[key] = olds.get(key)
-        return UpdateResult(self._with_connection(outs, news))
+        return UpdateResult(self._with_passthrough(outs, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with contextlib.suppress(NotFoundError):
@@ -170,9 +213,11 @@ class OpenPanelProvider(ResourceProvider):
         return ()
 
     @staticmethod
-    def _with_connection(outs: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-        if props.get(CONNECTION):
-            outs[CONNECTION] = props[CONNECTION]
+    def _with_passthrough(outs: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs that are not API fields travel on in the outputs, as Pulumi expects of outputs."""
+        for key in (CONNECTION, ADOPT):
+            if props.get(key):
+                outs[key] = props[key]
         return outs
 
 

@@ -6,7 +6,7 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize
+from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
 from pulumi_openpanel.models import Reference as ReferenceModel
@@ -17,6 +17,8 @@ from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
 class ReferenceProvider(OpenPanelProvider):
     """``project_id`` cannot change (replace); title, description and datetime are patched."""
 
+    kind = "reference"
+
     props = (
         Prop("project_id", normalize.text, required=True, replaces=True),
         Prop("title", normalize.text, required=True),
@@ -25,13 +27,23 @@ class ReferenceProvider(OpenPanelProvider):
     )
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        reference = api.create_reference(
-            ReferenceCreate(
-                project_id=inputs["project_id"],
-                title=inputs["title"],
-                description=inputs.get("description"),
-                datetime=inputs["datetime"],
-            )
+        body = ReferenceCreate(
+            project_id=inputs["project_id"],
+            title=inputs["title"],
+            description=inputs.get("description"),
+            datetime=inputs["datetime"],
+        )
+        started = reconcile.now()
+        reference = reconcile.create_reconciled(
+            lambda: api.create_reference(body),
+            lambda: [
+                found
+                for found in api.list_references(body.project_id)
+                if found.title == body.title
+                and normalize.iso_datetime(found.date) == body.datetime
+                and reconcile.created_since(found.created_at, started)
+            ],
+            describe=f"reference {body.title!r}",
         )
         return reference.id, reference_outputs(reference)
 
@@ -64,14 +76,19 @@ class ReferenceArgs:
         title: pulumi.Input[str],
         datetime: pulumi.Input[str],
         description: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[str] | None = None,
     ) -> None:
+        self.adopt = adopt
         self.project_id = project_id
         self.title = title
         self.description = description
         self.datetime = datetime
 
     def to_props(self) -> dict[str, Any]:
-        return dict(vars(self))
+        props = dict(vars(self))
+        if props.get("adopt") is None:
+            props.pop("adopt", None)
+        return props
 
 
 class Reference(OpenPanelResource, module="openpanel", name="Reference"):
@@ -104,6 +121,7 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
         title: pulumi.Input[str],
         datetime: pulumi.Input[str],
         description: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
     ) -> None: ...
 
