@@ -1,0 +1,296 @@
+"""What each Manage API route does, in the order the real server does it.
+
+Fastify's lifecycle fixes the order of failures: the body is parsed (400/415), then
+validated (400), and only then are the credentials checked (401) and a ``:projectId`` in the
+path checked against the caller's organization (403). Handlers then look objects up within
+the caller's organization, so another organization's objects are simply "not found".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from pulumi_openpanel.emulator.bodies import read_body
+from pulumi_openpanel.emulator.credentials import VerificationCache, hash_secret, new_secret
+from pulumi_openpanel.emulator.dates import DateParseError, parse_js_date
+from pulumi_openpanel.emulator.protocol import (
+    ApiError,
+    ApiRequest,
+    ApiResponse,
+    forbidden_project,
+    internal_error,
+    json_response,
+    not_found,
+    unauthorized,
+)
+from pulumi_openpanel.emulator.routing import RouteMatch
+from pulumi_openpanel.emulator.store import ClientAuth, Store
+from pulumi_openpanel.emulator.validation import ValidationFailed, validate
+
+_log = logging.getLogger(__name__)
+
+# The auth hook's check: lower-case hex only, any version.
+_CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HYPHENATED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_SIMPLE = re.compile(r"[0-9a-f]{32}", re.IGNORECASE)
+
+
+class ServerFault(Exception):
+    """A failure the real server answers with its plain-text 500."""
+
+
+def uuid_column_value(text: str) -> str:
+    """The canonical form of an id used against a UUID column, or :class:`ServerFault`.
+
+    Accepts what the database driver accepts: hyphenated, 32 bare hex digits, braced or
+    ``urn:uuid:`` hyphenated, any case. Anything else makes the real query fail.
+    """
+    forms: tuple[re.Pattern[str], ...]
+    if text[:9].lower() == "urn:uuid:":
+        body, forms = text[9:], (_HYPHENATED,)
+    elif text.startswith("{") and text.endswith("}"):
+        body, forms = text[1:-1], (_HYPHENATED,)
+    else:
+        body, forms = text, (_HYPHENATED, _SIMPLE)
+    if not any(form.fullmatch(body) for form in forms):
+        raise ServerFault("not a UUID")
+    return str(uuid.UUID(body))
+
+
+def strip_trailing_slashes(text: str) -> str:
+    return text.rstrip("/")
+
+
+def _data(payload: Any) -> ApiResponse:
+    return json_response(200, {"data": payload})
+
+
+_SUCCESS = {"success": True}
+
+
+class ManageApi:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._verified = VerificationCache()
+
+    def handle(self, match: RouteMatch, request: ApiRequest) -> ApiResponse:
+        try:
+            body = read_body(request)
+            parsed: dict[str, Any] = {}
+            if match.route.schema is not None:
+                try:
+                    parsed = validate(match.route.schema, body)
+                except ValidationFailed as failure:
+                    return json_response(400, {"status": 400, "error": "Error", "message": failure.message})
+            caller = self._authenticate(request)
+            project_param = match.params.get("projectId")
+            if project_param and self.store.get_project(caller.organization_id, project_param) is None:
+                return forbidden_project()
+            answer: ApiResponse = getattr(self, match.route.handler)(caller, match.params, parsed, request)
+            return answer
+        except ApiError as error:
+            return error.response
+        except ServerFault:
+            return internal_error()
+        except Exception:
+            _log.exception("emulator failure on %s %s", request.method, request.path)
+            return internal_error()
+
+    def _authenticate(self, request: ApiRequest) -> ClientAuth:
+        client_id = request.header("openpanel-client-id") or ""
+        secret = request.header("openpanel-client-secret") or ""
+        if not _CLIENT_ID.fullmatch(client_id):
+            raise ApiError(unauthorized("Manage: Client ID must be a valid UUIDv4"))
+        client = self.store.find_client(client_id)
+        if client is None:
+            raise ApiError(unauthorized("Manage: Invalid client id"))
+        if not client.secret_hash:
+            raise ApiError(unauthorized("Manage: Client has no secret"))
+        if client.type != "root":
+            raise ApiError(unauthorized("Manage: Only root clients are allowed to manage resources"))
+        if not self._verified.check(client.id, secret, client.secret_hash):
+            raise ApiError(unauthorized("Manage: Invalid client secret"))
+        return client
+
+    def _require_project(self, caller: ClientAuth, project_id: str) -> None:
+        if self.store.get_project(caller.organization_id, project_id) is None:
+            raise ApiError(not_found("Project"))
+
+    def _project_filter(self, caller: ClientAuth, request: ApiRequest) -> str | None:
+        project_id = request.query.get("projectId") or None
+        if project_id is not None:
+            self._require_project(caller, project_id)
+        return project_id
+
+    # Projects ------------------------------------------------------------------------------
+
+    def list_projects(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        return _data(self.store.list_projects(caller.organization_id))
+
+    def get_project(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        project = self.store.get_project(caller.organization_id, params["id"])
+        if project is None:
+            return not_found("Project")
+        return _data(project)
+
+    def create_project(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        secret = new_secret()
+        domain = body.get("domain")
+        project, client_id = self.store.create_project(
+            caller.organization_id,
+            name=body["name"],
+            domain=strip_trailing_slashes(domain) if domain else None,
+            cors=[strip_trailing_slashes(entry) for entry in body["cors"]],
+            cross_domain=body["crossDomain"],
+            types=body["types"],
+            first_client_secret_hash=hash_secret(secret),
+        )
+        return _data({**project, "clients": [{"id": client_id}], "client": {"id": client_id, "secret": secret}})
+
+    def update_project(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        changes: dict[str, Any] = {}
+        for name in ("name", "crossDomain", "allowUnsafeRevenueTracking"):
+            if name in body:
+                changes[name] = body[name]
+        if "domain" in body:
+            changes["domain"] = strip_trailing_slashes(body["domain"]) if body["domain"] else None
+        if "cors" in body:
+            changes["cors"] = [strip_trailing_slashes(entry) for entry in body["cors"]]
+        project = self.store.update_project(caller.organization_id, params["id"], changes)
+        if project is None:
+            return not_found("Project")
+        return _data(project)
+
+    def delete_project(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        if not self.store.soft_delete_project(caller.organization_id, params["id"]):
+            return not_found("Project")
+        return json_response(200, _SUCCESS)
+
+    # Clients -------------------------------------------------------------------------------
+
+    def list_clients(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        project_id = self._project_filter(caller, request)
+        return _data(self.store.list_clients(caller.organization_id, project_id))
+
+    def get_client(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        client = self.store.get_client(caller.organization_id, uuid_column_value(params["id"]))
+        if client is None:
+            return not_found("Client")
+        return _data(client)
+
+    def create_client(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        project_id = body.get("projectId") or None
+        if project_id is not None:
+            self._require_project(caller, project_id)
+        secret = new_secret()
+        client = self.store.create_client(
+            caller.organization_id, body["name"], body["type"], project_id, secret_hash=hash_secret(secret)
+        )
+        return _data({**client, "secret": secret})
+
+    def update_client(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        client = self.store.rename_client(caller.organization_id, uuid_column_value(params["id"]), body.get("name"))
+        if client is None:
+            return not_found("Client")
+        return _data(client)
+
+    def delete_client(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        if not self.store.delete_client(caller.organization_id, uuid_column_value(params["id"])):
+            return not_found("Client")
+        return json_response(200, _SUCCESS)
+
+    # References ----------------------------------------------------------------------------
+
+    def list_references(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        project_id = self._project_filter(caller, request)
+        return _data(self.store.list_references(caller.organization_id, project_id))
+
+    def get_reference(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        reference = self.store.get_reference(caller.organization_id, uuid_column_value(params["id"]))
+        if reference is None:
+            return not_found("Reference")
+        return _data(reference)
+
+    def create_reference(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        self._require_project(caller, body["projectId"])
+        date_ms = _date_or_fault(body["datetime"])
+        reference = self.store.create_reference(
+            body["projectId"],
+            title=body["title"],
+            description=body.get("description") or None,
+            date_ms=date_ms,
+        )
+        return _data(reference)
+
+    def update_reference(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        reference_id = uuid_column_value(params["id"])
+        if self.store.get_reference(caller.organization_id, reference_id) is None:
+            return not_found("Reference")
+        changes: dict[str, Any] = {}
+        if "title" in body:
+            changes["title"] = body["title"]
+        if "description" in body:
+            changes["description"] = body["description"]
+        if "datetime" in body:
+            changes["date_ms"] = _date_or_fault(body["datetime"])
+        reference = self.store.update_reference(caller.organization_id, reference_id, changes)
+        if reference is None:
+            return not_found("Reference")
+        return _data(reference)
+
+    def delete_reference(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        if not self.store.delete_reference(caller.organization_id, uuid_column_value(params["id"])):
+            return not_found("Reference")
+        return json_response(200, _SUCCESS)
+
+    # Dashboards and reports (ownership of :projectId checked in handle) -------------------
+
+    def list_dashboards(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        return json_response(200, self.store.list_dashboards(params["projectId"]))
+
+    def list_reports(
+        self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
+    ) -> ApiResponse:
+        return json_response(200, self.store.list_reports(params["projectId"], params["dashboardId"]))
+
+
+def _date_or_fault(text: str) -> int:
+    try:
+        return parse_js_date(text)
+    except DateParseError:
+        raise ServerFault("invalid date") from None
