@@ -17,6 +17,7 @@ from pulumi_openpanel._version import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("pulumi_openpanel.emulator.cli", "run a local OpenPanel Manage API for tests and trials"),
     "doctor": ("pulumi_openpanel.doctor", "check that the API root and credentials can manage OpenPanel"),
+    "adopt": ("pulumi_openpanel.adopt", "write a Pulumi program that brings existing objects under management"),
 }
 
 

@@ -1,0 +1,204 @@
+"""``pulumi-openpanel adopt``: write a Pulumi program that brings existing OpenPanel objects under
+management, unchanged.
+
+Each object becomes a resource with ``adopt=<id>`` and inputs equal to what the server holds, so the first
+``pulumi up`` only reads (one GET per object) and the second shows no diff. Client secrets cannot be
+recovered (OpenPanel keeps a hash), which the generated code says where it matters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import keyword
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi_openpanel._version import __version__
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.errors import OpenPanelError, redact
+from pulumi_openpanel.models import Client, Project, Reference
+
+
+@dataclass
+class Inventory:
+    projects: list[Project] = field(default_factory=list)
+    clients: list[Client] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    skipped_clients: list[Client] = field(default_factory=list)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="ID", help="adopt only this project (with its clients and references)")
+    parser.add_argument(
+        "--output",
+        metavar="DIR",
+        default="-",
+        help="write a ready-to-run Pulumi project into DIR (default: print a program block to paste)",
+    )
+    parser.add_argument("--name", default="openpanel-adopted", help="the Pulumi project name for --output")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+
+
+def collect(api: ManageApi, project_id: str | None, progress: Callable[[str], None]) -> Inventory:
+    """Read what exists; the credentials' own client is left out (a program must not manage its own key)."""
+    inventory = Inventory()
+    progress("reading projects")
+    projects = [api.get_project(project_id)] if project_id else api.list_projects()
+    inventory.projects = sorted((p for p in projects if not p.deleted), key=lambda p: p.id)
+    progress(f"reading clients of {len(inventory.projects)} project(s)")
+    clients = api.list_clients(project_id) if project_id else api.list_clients()
+    for client in sorted(clients, key=lambda c: (c.project_id or "", c.name, c.id)):
+        if client.id == api.credentials.client_id:
+            inventory.skipped_clients.append(client)
+        elif client.project_id is None or any(client.project_id == p.id for p in inventory.projects):
+            inventory.clients.append(client)
+    progress("reading references")
+    references = api.list_references(project_id) if project_id else api.list_references()
+    known = {p.id for p in inventory.projects}
+    inventory.references = sorted(
+        (r for r in references if r.project_id in known), key=lambda r: (r.project_id, r.date, r.id)
+    )
+    return inventory
+
+
+class _Names:
+    """Unique Python variables and Pulumi resource names derived from OpenPanel names."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def make(self, *parts: str) -> tuple[str, str]:
+        base = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-") or "object"
+        name, counter = base, 2
+        while name in self._taken:
+            name, counter = f"{base}-{counter}", counter + 1
+        self._taken.add(name)
+        variable = name.replace("-", "_")
+        if variable[0].isdigit() or keyword.iskeyword(variable):
+            variable = "r_" + variable
+        return variable, name
+
+
+def _call(kind: str, variable: str, name: str, arguments: list[tuple[str, str]], comment: str = "") -> str:
+    lines = [f"# {line}" for line in comment.splitlines()] if comment else []
+    lines.append(f"{variable} = openpanel.{kind}(")
+    lines.append(f"    {name!r},")
+    lines.extend(f"    {key}={value}," for key, value in arguments)
+    lines.append(")")
+    return "\n".join(lines)
+
+
+def render_program(inventory: Inventory, api_url: str) -> str:
+    names = _Names()
+    project_vars: dict[str, str] = {}
+    blocks: list[str] = []
+    for project in inventory.projects:
+        variable, name = names.make(project.id)
+        project_vars[project.id] = variable
+        arguments = [
+            ("name", repr(project.name)),
+            ("domain", repr(project.domain)),
+            ("cors", repr(list(project.cors))),
+            ("cross_domain", repr(project.cross_domain)),
+            ("types", repr(list(project.types))),
+            ("allow_unsafe_revenue_tracking", repr(project.allow_unsafe_revenue_tracking)),
+            ("adopt", repr(project.id)),
+        ]
+        blocks.append(_call("Project", variable, name, arguments,
+                            "client_id/client_secret stay empty: the write client appears below as a Client."))
+    for client in inventory.clients:
+        owner = project_vars.get(client.project_id or "")
+        variable, name = names.make(client.project_id or "organization", client.name)
+        arguments = [("name", repr(client.name))]
+        if owner:
+            arguments.append(("project_id", f"{owner}.id"))
+        arguments += [("type", repr(client.type)), ("adopt", repr(client.id))]
+        blocks.append(_call("Client", variable, name, arguments,
+                            "secret unknown: OpenPanel keeps only a hash; the apps using this client keep theirs."))
+    for reference in inventory.references:
+        variable, name = names.make(reference.project_id, reference.title)
+        arguments = [
+            ("project_id", f"{project_vars[reference.project_id]}.id"),
+            ("title", repr(reference.title)),
+            ("description", repr(reference.description or None)),
+            ("datetime", repr(reference.date)),
+            ("adopt", repr(reference.id)),
+        ]
+        blocks.append(_call("Reference", variable, name, arguments))
+    skipped = "".join(
+        f"# Not adopted: client {c.name!r} ({c.id}) is the one these credentials use.\n"
+        for c in inventory.skipped_clients
+    )
+    header = (
+        f'"""OpenPanel objects of {api_url}, adopted by pulumi-openpanel {__version__}.\n\n'
+        "The first `pulumi up` reads each object once and changes nothing; from then on Pulumi manages them\n"
+        "(and `pulumi destroy` deletes them). The adopt= arguments may stay: they only matter at creation.\n"
+        '"""\n\nimport pulumi_openpanel as openpanel\n\n'
+    )
+    return header + skipped + ("\n" if skipped else "") + "\n\n".join(blocks) + "\n"
+
+
+def write_project(directory: Path, program: str, name: str) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "__main__.py": program,
+        "Pulumi.yaml": (
+            f"name: {name}\ndescription: OpenPanel objects adopted by pulumi-openpanel\n"
+            "runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n"
+        ),
+        "requirements.txt": f"pulumi>=3.139,<4\npulumi-openpanel>={__version__}\n",
+    }
+    written = []
+    for filename, content in files.items():
+        path = directory / filename
+        path.write_text(content)
+        written.append(path)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    interactive = sys.stderr.isatty() and not args.json
+
+    def progress(message: str) -> None:
+        if interactive:
+            print(f"adopt: {message}...", file=sys.stderr, flush=True)
+
+    secrets = [os.environ.get("OPENPANEL_CLIENT_SECRET")]
+    try:
+        credentials = resolve_credentials(None, {}, os.environ)
+        api = ManageApi(credentials, ApiSettings.from_sources({}, os.environ))
+        inventory = collect(api, args.project, progress)
+    except OpenPanelError as exc:
+        print(redact(f"pulumi-openpanel adopt: {exc}", secrets), file=sys.stderr)
+        return 1
+    program = render_program(inventory, credentials.api_url)
+    counts = {"projects": len(inventory.projects), "clients": len(inventory.clients),
+              "references": len(inventory.references)}
+    files: list[str] = []
+    if args.output == "-":
+        if not args.json:
+            print(program)
+    else:
+        files = [str(path) for path in write_project(Path(args.output), program, args.name)]
+    summary: dict[str, Any] = {
+        "counts": counts,
+        "files": files,
+        "skipped_clients": [client.id for client in inventory.skipped_clients],
+    }
+    if args.json:
+        if args.output == "-":
+            summary["program"] = program
+        print(json.dumps(summary, indent=2))
+    elif files:
+        print(f"Wrote {', '.join(files)} ({counts['projects']} projects, {counts['clients']} clients, "
+              f"{counts['references']} references).")
+        print(f"Next: cd {args.output} && pulumi stack init && pulumi up   "
+              "(credentials from OPENPANEL_* or pulumi config set openpanel:clientId ...)")
+    return 0
