@@ -334,6 +334,26 @@ class ManageApi:
             return backoff
         return None
 
+    def _payload(
+        self,
+        method: str,
+        path: str,
+        shape: type,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        wrapped: bool = True,
+    ) -> Any:
+        """Send, then take the answer's payload (``data``, unless the route answers bare); an answer of
+        another shape is a ServerError rather than a KeyError deep in a caller."""
+        answer = self.request(method, path, body=body, params=params)
+        payload = answer.get("data") if wrapped and isinstance(answer, dict) else None if wrapped else answer
+        if not isinstance(payload, shape):
+            expected = "a list" if shape is list else "an object"
+            where = f"a data field holding {expected}" if wrapped else expected
+            raise ServerError(method, "/manage/" + path, 200, f"the answer is not the Manage API's (expected {where})")
+        return payload
+
     def _id_path(self, collection: str, object_id: str, kind: str, *, uuid_ids: bool, method: str = "GET") -> str:
         """The path of one object; ids the server would choke on answer as missing without a request."""
         if not object_id or (uuid_ids and not _is_uuid(object_id)):
@@ -341,26 +361,27 @@ class ManageApi:
                 method,
                 f"/manage/{collection}/{object_id}",
                 None,
-                f"{kind} not found: {object_id!r} is not a valid {kind.lower()} id (no request sent)",
+                f"{kind} not found: {object_id!r} is not a valid {kind.lower()} id",
+                sent=False,
             )
         return f"{collection}/{quote(object_id, safe='')}"
 
     # -- projects ---------------------------------------------------------------------------------
 
     def list_projects(self) -> list[Project]:
-        return [Project.model_validate(item) for item in self.request("GET", "projects")["data"]]
+        return [Project.model_validate(item) for item in self._payload("GET", "projects", list)]
 
     def get_project(self, project_id: str) -> Project:
         """Soft-deleted projects are returned too, with ``delete_at`` set; callers decide what gone means."""
         path = self._id_path("projects", project_id, "Project", uuid_ids=False)
-        return Project.model_validate(self.request("GET", path)["data"])
+        return Project.model_validate(self._payload("GET", path, dict))
 
     def create_project(self, body: ProjectCreate) -> CreatedProject:
-        return CreatedProject.from_answer(self.request("POST", "projects", body=body.wire())["data"])
+        return CreatedProject.from_answer(self._payload("POST", "projects", dict, body=body.wire()))
 
     def update_project(self, project_id: str, body: ProjectUpdate) -> Project:
         path = self._id_path("projects", project_id, "Project", uuid_ids=False, method="PATCH")
-        return Project.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+        return Project.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
 
     def delete_project(self, project_id: str) -> None:
         self.request("DELETE", self._id_path("projects", project_id, "Project", uuid_ids=False, method="DELETE"))
@@ -368,19 +389,20 @@ class ManageApi:
     # -- clients ----------------------------------------------------------------------------------
 
     def list_clients(self, project_id: str | None = None) -> list[Client]:
-        params = {"projectId": project_id} if project_id else None
-        return [Client.model_validate(item) for item in self.request("GET", "clients", params=params)["data"]]
+        """The organization's clients, or one project's (an empty id is a project that cannot exist)."""
+        params = None if project_id is None else {"projectId": self._filter_id(project_id, "clients")}
+        return [Client.model_validate(item) for item in self._payload("GET", "clients", list, params=params)]
 
     def get_client(self, client_id: str) -> Client:
         path = self._id_path("clients", client_id, "Client", uuid_ids=True)
-        return Client.model_validate(self.request("GET", path)["data"])
+        return Client.model_validate(self._payload("GET", path, dict))
 
     def create_client(self, body: ClientCreate) -> CreatedClient:
-        return CreatedClient.from_answer(self.request("POST", "clients", body=body.wire())["data"])
+        return CreatedClient.from_answer(self._payload("POST", "clients", dict, body=body.wire()))
 
     def update_client(self, client_id: str, body: ClientUpdate) -> Client:
         path = self._id_path("clients", client_id, "Client", uuid_ids=True, method="PATCH")
-        return Client.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+        return Client.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
 
     def delete_client(self, client_id: str) -> None:
         self.request("DELETE", self._id_path("clients", client_id, "Client", uuid_ids=True, method="DELETE"))
@@ -388,33 +410,42 @@ class ManageApi:
     # -- references -------------------------------------------------------------------------------
 
     def list_references(self, project_id: str | None = None) -> list[Reference]:
-        params = {"projectId": project_id} if project_id else None
-        answer = self.request("GET", "references", params=params)["data"]
+        params = None if project_id is None else {"projectId": self._filter_id(project_id, "references")}
+        answer = self._payload("GET", "references", list, params=params)
         return [Reference.model_validate(item) for item in answer]
 
     def get_reference(self, reference_id: str) -> Reference:
         path = self._id_path("references", reference_id, "Reference", uuid_ids=True)
-        return Reference.model_validate(self.request("GET", path)["data"])
+        return Reference.model_validate(self._payload("GET", path, dict))
 
     def create_reference(self, body: ReferenceCreate) -> Reference:
-        return Reference.model_validate(self.request("POST", "references", body=body.wire())["data"])
+        return Reference.model_validate(self._payload("POST", "references", dict, body=body.wire()))
 
     def update_reference(self, reference_id: str, body: ReferenceUpdate) -> Reference:
         path = self._id_path("references", reference_id, "Reference", uuid_ids=True, method="PATCH")
-        return Reference.model_validate(self.request("PATCH", path, body=body.wire())["data"])
+        return Reference.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
 
     def delete_reference(self, reference_id: str) -> None:
         self.request("DELETE", self._id_path("references", reference_id, "Reference", uuid_ids=True, method="DELETE"))
 
-    # -- dashboards and reports (read only) -------------------------------------------------------
+    # -- dashboards and reports (read only; these routes answer bare arrays) -----------------------
 
     def list_dashboards(self, project_id: str) -> list[Dashboard]:
         path = self._id_path("projects", project_id, "Project", uuid_ids=False) + "/dashboards"
-        return [Dashboard.model_validate(item) for item in self.request("GET", path)]
+        return [Dashboard.model_validate(item) for item in self._payload("GET", path, list, wrapped=False)]
 
     def list_reports(self, project_id: str, dashboard_id: str) -> list[Report]:
         path = (
             self._id_path("projects", project_id, "Project", uuid_ids=False)
             + f"/dashboards/{quote(dashboard_id, safe='')}/reports"
         )
-        return [Report.model_validate(item) for item in self.request("GET", path)]
+        return [Report.model_validate(item) for item in self._payload("GET", path, list, wrapped=False)]
+
+    def _filter_id(self, project_id: str, collection: str) -> str:
+        # The server reads an empty projectId as "no filter": answer for the project that cannot exist.
+        if not project_id:
+            raise NotFoundError(
+                "GET", f"/manage/{collection}?projectId=", None, "Project not found: the project id is empty",
+                sent=False,
+            )
+        return project_id

@@ -63,17 +63,22 @@ class ApiError(OpenPanelError):
         message: str,
         *,
         hint: str | None = None,
+        sent: bool = True,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
+        self.sent = sent
         self.server_message = redact(message)
         if hint is not None:
             self.hint = hint
         super().__init__(self._render())
 
     def _render(self) -> str:
-        status = f"HTTP {self.status}" if self.status is not None else "no answer"
+        if not self.sent:
+            status = "refused before sending"
+        else:
+            status = f"HTTP {self.status}" if self.status is not None else "no answer"
         text = f"OpenPanel {self.method} {self.path} failed ({status}): {self.server_message}"
         if self.hint:
             text += f". {self.hint}"

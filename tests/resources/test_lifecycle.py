@@ -62,8 +62,8 @@ def test_up_creates_all_three_with_one_request_each(engine: Engine, proxy: Recor
 
     assert result.ops(PROJECT) == ["create"] and result.ops(CLIENT) == ["create"]
     assert result.ops(REFERENCE) == ["create"]
-    assert [(r.method, r.path.rsplit("/manage", 1)[1]) for r in proxy.requests] == [
-        ("POST", "/projects"), ("POST", "/clients"), ("POST", "/references")
+    assert sorted((r.method, r.path.rsplit("/manage", 1)[1]) for r in proxy.requests) == [
+        ("POST", "/clients"), ("POST", "/projects"), ("POST", "/references")
     ]
     project = engine.state[PROJECT]
     assert project.id == f"web-{uid}" and project.outputs["domain"] == "https://example.com"

@@ -1,0 +1,53 @@
+"""Answers that are not shaped like the Manage API's, and filters and ids refused before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.errors import NotFoundError, ServerError
+
+from .fakes import FakeClock, FakeServer, make_api, respond
+
+
+def api_answering(payload: Any) -> tuple[ManageApi, FakeServer]:
+    server = FakeServer(FakeClock(), respond(200, payload))
+    return make_api(server), server
+
+
+@pytest.mark.parametrize(
+    ("call", "payload"),
+    [
+        (lambda api: api.list_projects(), {"projects": []}),
+        (lambda api: api.list_projects(), {"data": {"id": "x"}}),
+        (lambda api: api.get_project("web"), [{"id": "web"}]),
+        (lambda api: api.list_clients(), {"data": None}),
+        (lambda api: api.list_dashboards("web"), {"data": []}),
+        (lambda api: api.get_client("0f1e2d3c-4b5a-4697-8877-665544332211"), "<html>hello</html>"),
+    ],
+)
+def test_an_answer_of_another_shape_is_a_server_error_naming_the_request(call: Any, payload: Any) -> None:
+    api, _ = api_answering(payload)
+    with pytest.raises(ServerError) as raised:
+        call(api)
+    assert "not the Manage API's" in str(raised.value)
+    assert "GET /manage/" in str(raised.value)
+
+
+@pytest.mark.parametrize("lister", ["list_clients", "list_references"])
+def test_an_empty_project_filter_is_not_read_as_no_filter(lister: str) -> None:
+    api, server = api_answering({"data": []})
+    with pytest.raises(NotFoundError) as raised:
+        getattr(api, lister)("")
+    assert server.requests == []
+    assert "refused before sending" in str(raised.value)
+
+
+def test_an_invalid_id_says_no_request_was_sent() -> None:
+    api, server = api_answering({"data": {}})
+    with pytest.raises(NotFoundError) as raised:
+        api.delete_reference("not-a-uuid")
+    assert server.requests == []
+    assert "DELETE /manage/references/not-a-uuid failed (refused before sending)" in str(raised.value)
