@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pydantic
 
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.config import (
@@ -334,25 +335,42 @@ class ManageApi:
             return backoff
         return None
 
-    def _payload(
+    def _call(
         self,
         method: str,
         path: str,
-        shape: type,
+        parse: Callable[[Any], Any],
         *,
+        many: bool = False,
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         wrapped: bool = True,
     ) -> Any:
-        """Send, then take the answer's payload (``data``, unless the route answers bare); an answer of
-        another shape is a ServerError rather than a KeyError deep in a caller."""
+        """Send, then parse the answer's payload (``data``, unless the route answers bare) with ``parse``.
+
+        An answer of another shape becomes a ServerError. Parse errors are described without the values
+        they saw: an answer may hold a once-only secret, which must not ride along in an error text.
+        """
         answer = self.request(method, path, body=body, params=params)
         payload = answer.get("data") if wrapped and isinstance(answer, dict) else None if wrapped else answer
+        shape = list if many else dict
+        display_path = "/manage/" + path
         if not isinstance(payload, shape):
-            expected = "a list" if shape is list else "an object"
+            expected = "a list" if many else "an object"
             where = f"a data field holding {expected}" if wrapped else expected
-            raise ServerError(method, "/manage/" + path, 200, f"the answer is not the Manage API's (expected {where})")
-        return payload
+            raise ServerError(method, display_path, 200, f"the answer is not the Manage API's (expected {where})")
+        try:
+            return [parse(item) for item in payload] if many else parse(payload)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or 'answer'}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)
+            )
+            raise ServerError(method, display_path, 200, f"the answer is not the Manage API's ({problems})") from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ServerError(
+                method, display_path, 200, f"the answer is not the Manage API's ({type(exc).__name__})"
+            ) from None
 
     def _id_path(self, collection: str, object_id: str, kind: str, *, uuid_ids: bool, method: str = "GET") -> str:
         """The path of one object; ids the server would choke on answer as missing without a request."""
@@ -369,19 +387,19 @@ class ManageApi:
     # -- projects ---------------------------------------------------------------------------------
 
     def list_projects(self) -> list[Project]:
-        return [Project.model_validate(item) for item in self._payload("GET", "projects", list)]
+        return self._call("GET", "projects", Project.model_validate, many=True)
 
     def get_project(self, project_id: str) -> Project:
         """Soft-deleted projects are returned too, with ``delete_at`` set; callers decide what gone means."""
         path = self._id_path("projects", project_id, "Project", uuid_ids=False)
-        return Project.model_validate(self._payload("GET", path, dict))
+        return self._call("GET", path, Project.model_validate)
 
     def create_project(self, body: ProjectCreate) -> CreatedProject:
-        return CreatedProject.from_answer(self._payload("POST", "projects", dict, body=body.wire()))
+        return self._call("POST", "projects", CreatedProject.from_answer, body=body.wire())
 
     def update_project(self, project_id: str, body: ProjectUpdate) -> Project:
         path = self._id_path("projects", project_id, "Project", uuid_ids=False, method="PATCH")
-        return Project.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
+        return self._call("PATCH", path, Project.model_validate, body=body.wire())
 
     def delete_project(self, project_id: str) -> None:
         self.request("DELETE", self._id_path("projects", project_id, "Project", uuid_ids=False, method="DELETE"))
@@ -391,18 +409,18 @@ class ManageApi:
     def list_clients(self, project_id: str | None = None) -> list[Client]:
         """The organization's clients, or one project's (an empty id is a project that cannot exist)."""
         params = None if project_id is None else {"projectId": self._filter_id(project_id, "clients")}
-        return [Client.model_validate(item) for item in self._payload("GET", "clients", list, params=params)]
+        return self._call("GET", "clients", Client.model_validate, many=True, params=params)
 
     def get_client(self, client_id: str) -> Client:
         path = self._id_path("clients", client_id, "Client", uuid_ids=True)
-        return Client.model_validate(self._payload("GET", path, dict))
+        return self._call("GET", path, Client.model_validate)
 
     def create_client(self, body: ClientCreate) -> CreatedClient:
-        return CreatedClient.from_answer(self._payload("POST", "clients", dict, body=body.wire()))
+        return self._call("POST", "clients", CreatedClient.from_answer, body=body.wire())
 
     def update_client(self, client_id: str, body: ClientUpdate) -> Client:
         path = self._id_path("clients", client_id, "Client", uuid_ids=True, method="PATCH")
-        return Client.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
+        return self._call("PATCH", path, Client.model_validate, body=body.wire())
 
     def delete_client(self, client_id: str) -> None:
         self.request("DELETE", self._id_path("clients", client_id, "Client", uuid_ids=True, method="DELETE"))
@@ -411,19 +429,18 @@ class ManageApi:
 
     def list_references(self, project_id: str | None = None) -> list[Reference]:
         params = None if project_id is None else {"projectId": self._filter_id(project_id, "references")}
-        answer = self._payload("GET", "references", list, params=params)
-        return [Reference.model_validate(item) for item in answer]
+        return self._call("GET", "references", Reference.model_validate, many=True, params=params)
 
     def get_reference(self, reference_id: str) -> Reference:
         path = self._id_path("references", reference_id, "Reference", uuid_ids=True)
-        return Reference.model_validate(self._payload("GET", path, dict))
+        return self._call("GET", path, Reference.model_validate)
 
     def create_reference(self, body: ReferenceCreate) -> Reference:
-        return Reference.model_validate(self._payload("POST", "references", dict, body=body.wire()))
+        return self._call("POST", "references", Reference.model_validate, body=body.wire())
 
     def update_reference(self, reference_id: str, body: ReferenceUpdate) -> Reference:
         path = self._id_path("references", reference_id, "Reference", uuid_ids=True, method="PATCH")
-        return Reference.model_validate(self._payload("PATCH", path, dict, body=body.wire()))
+        return self._call("PATCH", path, Reference.model_validate, body=body.wire())
 
     def delete_reference(self, reference_id: str) -> None:
         self.request("DELETE", self._id_path("references", reference_id, "Reference", uuid_ids=True, method="DELETE"))
@@ -432,14 +449,14 @@ class ManageApi:
 
     def list_dashboards(self, project_id: str) -> list[Dashboard]:
         path = self._id_path("projects", project_id, "Project", uuid_ids=False) + "/dashboards"
-        return [Dashboard.model_validate(item) for item in self._payload("GET", path, list, wrapped=False)]
+        return self._call("GET", path, Dashboard.model_validate, many=True, wrapped=False)
 
     def list_reports(self, project_id: str, dashboard_id: str) -> list[Report]:
         path = (
             self._id_path("projects", project_id, "Project", uuid_ids=False)
             + f"/dashboards/{quote(dashboard_id, safe='')}/reports"
         )
-        return [Report.model_validate(item) for item in self._payload("GET", path, list, wrapped=False)]
+        return self._call("GET", path, Report.model_validate, many=True, wrapped=False)
 
     def _filter_id(self, project_id: str, collection: str) -> str:
         # The server reads an empty projectId as "no filter": answer for the project that cannot exist.

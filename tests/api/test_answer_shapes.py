@@ -51,3 +51,18 @@ def test_an_invalid_id_says_no_request_was_sent() -> None:
         api.delete_reference("not-a-uuid")
     assert server.requests == []
     assert "DELETE /manage/references/not-a-uuid failed (refused before sending)" in str(raised.value)
+
+
+def test_a_malformed_create_answer_does_not_carry_its_secret_into_the_error() -> None:
+    secret = "sec_0123456789abcdef0123"
+    hash_ = "ab" * 16 + "." + "cd" * 32
+    api, _ = api_answering({"data": {"id": "0f1e2d3c-4b5a-4697-8877-665544332211", "name": "c", "type": "read",
+                                     "secret": secret, "other": hash_}})  # organizationId missing
+    from pulumi_openpanel.models import ClientCreate
+
+    with pytest.raises(ServerError) as raised:
+        api.create_client(ClientCreate(name="c", type="read"))
+    text = str(raised.value) + repr(raised.value)
+    assert "organizationId" in text or "organization_id" in text
+    assert secret not in text and hash_ not in text
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
