@@ -103,6 +103,7 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
     read or adopted from elsewhere has no secret in state."""
 
     _provider_class = ClientProvider
+    _args_class = ClientArgs
     _output_names = ("organization_id", "secret")
     _secret_outputs = ("secret",)
 
@@ -136,17 +137,4 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
     ) -> None: ...
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
-        props, opts, connection = self._split_args(ClientArgs, args, kwargs)
-        self._register(resource_name, props, opts, connection)
-
-    @staticmethod
-    def get(
-        resource_name: str,
-        id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-        connection: Connection | None = None,
-    ) -> Client:
-        """Read an existing client by id without managing it (its secret stays unknown)."""
-        client = Client.__new__(Client)
-        client._read_existing(resource_name, id, opts, connection)
-        return client
+        super().__init__(resource_name, *args, **kwargs)

@@ -157,6 +157,7 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
     """
 
     _provider_class = ProjectProvider
+    _args_class = ProjectArgs
     _output_names = ("organization_id", "client_id", "client_secret")
     _secret_outputs = ("client_secret",)
 
@@ -197,17 +198,4 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
     ) -> None: ...
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
-        props, opts, connection = self._split_args(ProjectArgs, args, kwargs)
-        self._register(resource_name, props, opts, connection)
-
-    @staticmethod
-    def get(
-        resource_name: str,
-        id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-        connection: Connection | None = None,
-    ) -> Project:
-        """Read an existing project by id without managing it."""
-        project = Project.__new__(Project)
-        project._read_existing(resource_name, id, opts, connection)
-        return project
+        super().__init__(resource_name, *args, **kwargs)

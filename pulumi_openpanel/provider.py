@@ -12,7 +12,7 @@ import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -30,6 +30,8 @@ from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
 from pulumi_openpanel.errors import ConfigurationError, NotFoundError, OpenPanelError
 from pulumi_openpanel.normalize import InputError, is_unknown
+
+R = TypeVar("R", bound="OpenPanelResource")
 
 CONNECTION = "connection"
 # The id of an existing object to bring under management instead of creating one (see README: adoption).
@@ -238,8 +240,26 @@ class OpenPanelResource(pulumi.dynamic.Resource):
     """Shared constructor logic: ``XxxArgs`` or keyword arguments, secret outputs declared here."""
 
     _provider_class: ClassVar[type[OpenPanelProvider]]
+    _args_class: ClassVar[type[Any]]
     _output_names: ClassVar[tuple[str, ...]] = ()
     _secret_outputs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        props, opts, connection = self._split_args(self._args_class, args, kwargs)
+        self._register(resource_name, props, opts, connection)
+
+    @classmethod
+    def get(
+        cls: type[R],
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        connection: Any = None,
+    ) -> R:
+        """Read an existing object by id without managing it: Pulumi never changes or deletes it."""
+        resource = cls.__new__(cls)
+        resource._read_existing(resource_name, id, opts, connection)
+        return resource
 
     def _register(
         self,

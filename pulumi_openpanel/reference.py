@@ -95,6 +95,7 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
     """A reference on a project's timeline. ``datetime`` is stored as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
 
     _provider_class = ReferenceProvider
+    _args_class = ReferenceArgs
 
     project_id: pulumi.Output[str]
     title: pulumi.Output[str]
@@ -126,17 +127,4 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
     ) -> None: ...
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
-        props, opts, connection = self._split_args(ReferenceArgs, args, kwargs)
-        self._register(resource_name, props, opts, connection)
-
-    @staticmethod
-    def get(
-        resource_name: str,
-        id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-        connection: Connection | None = None,
-    ) -> Reference:
-        """Read an existing reference by id without managing it."""
-        reference = Reference.__new__(Reference)
-        reference._read_existing(resource_name, id, opts, connection)
-        return reference
+        super().__init__(resource_name, *args, **kwargs)
