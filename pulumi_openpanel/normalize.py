@@ -72,6 +72,10 @@ def project_name(value: Any) -> str:
     return name
 
 
+# Characters a URL's host may not contain (the WHATWG URL standard, which the server's validation follows).
+_FORBIDDEN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+
+
 def domain(value: Any) -> str | None:
     """An absolute http(s) URL without trailing slash; ``""`` and null both mean no domain."""
     if value is None:
@@ -82,7 +86,16 @@ def domain(value: Any) -> str | None:
     if any(char.isspace() for char in url):
         raise InputError(f"must be an absolute http(s) URL such as https://example.com, got {value!r}")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    host = parts.hostname or ""
+    valid_host = bool(host) and (
+        (host.count(":") >= 2 and parts.netloc.split("@")[-1].startswith("["))  # an IPv6 literal
+        or not _FORBIDDEN_HOST.search(host)
+    )
+    if parts.scheme not in ("http", "https") or not valid_host or not port_ok:
         raise InputError(f"must be an absolute http(s) URL such as https://example.com, got {value!r}")
     return url.rstrip("/")
 
@@ -166,5 +179,12 @@ def iso_datetime(value: Any) -> str:
         raise InputError(f"is not a valid date-time ({exc}), got {raw!r}") from None
     if abs(moment.utcoffset() or timedelta()) >= timedelta(hours=24):
         raise InputError(f"has an offset outside -23:59..+23:59, got {raw!r}")
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError(f"is outside the years 0001 to 9999 once converted to UTC, got {raw!r}") from None
+    # Formatted by hand: strftime does not pad years below 1000 on every platform.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+        f"{utc.microsecond // 1000:03d}Z"
+    )
