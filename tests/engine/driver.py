@@ -10,12 +10,14 @@ reverse dependency order. Every operation starts its own plugin process, as each
 from __future__ import annotations
 
 import copy
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .plugin import CheckFailure, DiffResult, ProviderCallError, ProviderPlugin
-from .program import Goal, Program, run_program
+from .program import DEFAULT_PARALLEL, Goal, Program, run_program
 from .state import (
     CheckFailedError,
     OperationResult,
@@ -76,7 +78,11 @@ def _secret_outputs(outputs: PropertyMap, names: list[str]) -> PropertyMap:
 
 
 class _Deployment:
-    """One operation (`up`, `preview`, `refresh`, `destroy`) against a working copy of the state."""
+    """One operation (`up`, `preview`, `refresh`, `destroy`) against a working copy of the state.
+
+    Steps of independent resources run on several threads at once (see EngineMocks), so the plugin's
+    start and every change to the working state go through one lock; plugin calls happen outside it.
+    """
 
     def __init__(self, engine: Engine, kind: str, preview: bool) -> None:
         self.engine = engine
@@ -86,28 +92,42 @@ class _Deployment:
         self.seen: set[str] = set()
         self.engine_pending: list[ResourceState] = copy.deepcopy(engine._pending)
         self._plugin: ProviderPlugin | None = None
+        self._lock = threading.RLock()
 
     @property
     def plugin(self) -> ProviderPlugin:
         """Started on first use: like the engine, an operation that touches no resource loads no plugin."""
-        if self._plugin is None:
-            engine = self.engine
-            self._plugin = ProviderPlugin(
-                engine.config, env=engine.env, extra_env=engine.extra_env, remove_env=engine.remove_env,
-                project=engine.project,
-            )
-        return self._plugin
+        with self._lock:
+            if self._plugin is None:
+                engine = self.engine
+                self._plugin = ProviderPlugin(
+                    engine.config, env=engine.env, extra_env=engine.extra_env, remove_env=engine.remove_env,
+                    project=engine.project,
+                )
+            return self._plugin
 
     def close(self) -> None:
         if self._plugin is None:
             return
+        # Logs are taken after close(), which waits for the stderr reader: lines still in the pipe count.
+        self._plugin.close()
         self.result.calls = list(self._plugin.calls)
         self.result.plugin_logs = self._plugin.logs
-        self._plugin.close()
         self.engine.plugin_logs.append(self.result.plugin_logs)
 
     def step(self, op: str, urn: str, **fields: Any) -> None:
-        self.result.steps.append(StepRecord(op=op, urn=urn, **fields))
+        with self._lock:
+            self.result.steps.append(StepRecord(op=op, urn=urn, **fields))
+
+    def _put(self, state: ResourceState) -> None:
+        with self._lock:
+            self.resources[state.urn] = state
+
+    def _pend_delete(self, old: ResourceState) -> None:
+        pending = old.copy()
+        pending.delete = True
+        with self._lock:
+            self.engine_pending.append(pending)
 
     # -- registrations --------------------------------------------------------------------------
 
@@ -139,8 +159,9 @@ class _Deployment:
         return diff
 
     def register(self, goal: Goal) -> tuple[str, PropertyMap]:
-        self.seen.add(goal.urn)
-        old = self.resources.get(goal.urn)
+        with self._lock:
+            self.seen.add(goal.urn)
+            old = self.resources.get(goal.urn)
         if old is not None and old.delete:
             old = None
         if not goal.custom:
@@ -165,7 +186,7 @@ class _Deployment:
                          if ("*" in triggers or k in triggers) and k not in replaces]
         if diff.changes != "some":
             new = self._new_state(goal, old.id, checked, old.outputs)
-            self.resources[goal.urn] = new
+            self._put(new)
             self.step("same", goal.urn, old_id=old.id, new_id=old.id, changes=diff.changes, inputs=checked)
             return new.id, new.outputs
         if not replaces:
@@ -174,7 +195,7 @@ class _Deployment:
 
     def _register_component(self, goal: Goal, old: ResourceState | None) -> tuple[str, PropertyMap]:
         new = self._new_state(goal, "", goal.inputs, {})
-        self.resources[goal.urn] = new
+        self._put(new)
         self.step("same" if old is not None else "create", goal.urn, inputs=goal.inputs)
         return "", {}
 
@@ -187,7 +208,7 @@ class _Deployment:
         else:
             id_, outputs = self.plugin.create(goal.urn, checked)
         new = self._new_state(goal, id_, checked, outputs)
-        self.resources[goal.urn] = new
+        self._put(new)
         op = "create" if replacing is None else "create-replacement"
         self.step(op, goal.urn, old_id=replacing.id if replacing else "", new_id=id_, inputs=checked)
         return new.id, new.outputs
@@ -201,7 +222,7 @@ class _Deployment:
             outputs = self.plugin.update(goal.urn, old.id, old.inputs, old.outputs, checked,
                                          ignore_changes=goal.ignore_changes)
         new = self._new_state(goal, old.id, checked, outputs)
-        self.resources[goal.urn] = new
+        self._put(new)
         self.step("update", goal.urn, old_id=old.id, new_id=old.id, changes="some",
                   diffs=diff.changed_keys, inputs=checked)
         return new.id, new.outputs
@@ -231,11 +252,9 @@ class _Deployment:
             id_, outputs = self._create_raw(goal, checked)
             self.step("create-replacement", goal.urn, old_id=old.id, new_id=id_, **fields)
             self.step("replace", goal.urn, old_id=old.id, new_id=id_, **fields)
-            pending = old.copy()
-            pending.delete = True
-            self.engine_pending.append(pending)
+            self._pend_delete(old)
         new = self._new_state(goal, id_, checked, outputs)
-        self.resources[goal.urn] = new
+        self._put(new)
         return new.id, new.outputs
 
     def _create_raw(self, goal: Goal, checked: PropertyMap) -> tuple[str, PropertyMap]:
@@ -261,7 +280,7 @@ class _Deployment:
             raise StepError(goal.urn,
                             f"inputs to import do not match the existing resource: {diff.changed_keys}")
         new = self._new_state(goal, id_, read.inputs, read.outputs)
-        self.resources[goal.urn] = new
+        self._put(new)
         self.step("import", goal.urn, new_id=id_, changes=diff.changes, diffs=diff.changed_keys,
                   inputs=checked)
         # continueStepsFromImport: the usual Check + Diff follow; no changes resolve to the imported state.
@@ -271,8 +290,9 @@ class _Deployment:
 
     def read(self, goal: Goal) -> tuple[str, PropertyMap]:
         """ReadStep (`opts.id` / `Resource.get`): Read with the program's properties as inputs and state."""
-        self.seen.add(goal.urn)
-        old = self.resources.get(goal.urn)
+        with self._lock:
+            self.seen.add(goal.urn)
+            old = self.resources.get(goal.urn)
         op = "read-replacement" if old is not None and not old.external and not old.delete else "read"
         if goal.read_id == UNKNOWN:
             id_, outputs = goal.read_id, {}
@@ -282,11 +302,9 @@ class _Deployment:
                 raise StepError(goal.urn, f"resource '{goal.read_id}' does not exist")
             id_, outputs = result.id or goal.read_id, result.outputs
         if op == "read-replacement" and old is not None:
-            pending = old.copy()
-            pending.delete = True
-            self.engine_pending.append(pending)
+            self._pend_delete(old)
         new = self._new_state(goal, id_, goal.inputs, outputs)
-        self.resources[goal.urn] = new
+        self._put(new)
         self.step(op, goal.urn, old_id=old.id if old else "", new_id=id_, inputs=goal.inputs)
         return new.id, new.outputs
 
@@ -348,7 +366,10 @@ class Engine:
         env: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
         remove_env: Iterable[str] = (),
+        parallel: int = DEFAULT_PARALLEL,
     ) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         secret_keys = set(secret_config_keys)
         self.config: dict[str, Any] = {
             k: make_secret(str(v)) if k in secret_keys else str(v) for k, v in (config or {}).items()
@@ -359,6 +380,7 @@ class Engine:
         self.env = env
         self.extra_env = dict(extra_env or {})
         self.remove_env = list(remove_env)
+        self.parallel = parallel  # `pulumi up --parallel`: resource steps in flight at once
         self.plugin_logs: list[str] = []
         self._resources: dict[str, ResourceState] = {}
         self._pending: list[ResourceState] = []  # replaced resources whose delete has not succeeded yet
@@ -397,7 +419,7 @@ class Engine:
             exports = run_program(
                 program, deployment, project=self.project, stack=self.stack, preview=preview,
                 config=self.config, secret_keys=self.secret_config_keys,
-                logs=deployment.result.program_logs,
+                logs=deployment.result.program_logs, parallel=self.parallel,
             )
             deployment.result.exports = exports
             # Deletes happen only after a successful program run: unregistered resources, then replaced ones.
@@ -421,30 +443,16 @@ class Engine:
         return self._run("preview", program, preview=True)
 
     def refresh(self) -> OperationResult:
+        """Read every custom resource, up to `parallel` at once as the engine does; the first failure is
+        raised once the reads in flight finished, and the state keeps what was read."""
         deployment = self._deployment("refresh", preview=False)
         try:
-            for urn, old in list(deployment.resources.items()):
-                if not old.custom:
-                    continue
-                read = deployment.plugin.read(urn, old.id, old.inputs, old.outputs)
-                if read.outputs is None:
-                    del deployment.resources[urn]
-                    deployment.step("refresh", urn, old_id=old.id, result_op="delete")
-                    continue
-                new = old.copy()
-                new.id = read.id or old.id
-                new.outputs = _secret_outputs(read.outputs, old.additional_secret_outputs)
-                if read.inputs is not None:
-                    new.inputs = read.inputs
-                if old.external:
-                    # External resources are judged on their outputs alone.
-                    changes = "some" if new.outputs != old.outputs else "none"
-                else:
-                    # The refresh diff: what an `up` of the unchanged program would see, framed in reverse.
-                    changes = deployment._diff(urn, new, old.inputs, old.ignore_changes).changes
-                deployment.resources[urn] = new
-                deployment.step("refresh", urn, old_id=old.id, new_id=new.id, changes=changes,
-                                result_op="same" if changes == "none" else "update")
+            targets = [(urn, old) for urn, old in deployment.resources.items() if old.custom]
+            workers = max(1, min(self.parallel, len(targets), 64))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
+                futures = [pool.submit(self._refresh_one, deployment, urn, old) for urn, old in targets]
+            for future in futures:
+                future.result()
         except BaseException as err:
             err.result = deployment.result  # type: ignore[attr-defined]
             raise
@@ -452,6 +460,29 @@ class Engine:
             deployment.close()
             self._finish(deployment, commit=True)
         return deployment.result
+
+    @staticmethod
+    def _refresh_one(deployment: _Deployment, urn: str, old: ResourceState) -> None:
+        read = deployment.plugin.read(urn, old.id, old.inputs, old.outputs)
+        if read.outputs is None:
+            with deployment._lock:
+                del deployment.resources[urn]
+            deployment.step("refresh", urn, old_id=old.id, result_op="delete")
+            return
+        new = old.copy()
+        new.id = read.id or old.id
+        new.outputs = _secret_outputs(read.outputs, old.additional_secret_outputs)
+        if read.inputs is not None:
+            new.inputs = read.inputs
+        if old.external:
+            # External resources are judged on their outputs alone.
+            changes = "some" if new.outputs != old.outputs else "none"
+        else:
+            # The refresh diff: what an `up` of the unchanged program would see, framed in reverse.
+            changes = deployment._diff(urn, new, old.inputs, old.ignore_changes).changes
+        deployment._put(new)
+        deployment.step("refresh", urn, old_id=old.id, new_id=new.id, changes=changes,
+                        result_op="same" if changes == "none" else "update")
 
     def destroy(self) -> OperationResult:
         deployment = self._deployment("destroy", preview=False)

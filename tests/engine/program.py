@@ -33,6 +33,9 @@ Program = Callable[[], Any] | str | os.PathLike[str]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
+# `pulumi up --parallel` defaults to unbounded (2147483647); the SDK's executor threads bound it in practice.
+DEFAULT_PARALLEL = 2147483647
+
 
 @dataclass
 class Goal:
@@ -74,28 +77,39 @@ class StepHandler(Protocol):
 
 
 class EngineMocks(Mocks):
-    """The bridge: every resource the program declares goes through the engine's steps."""
+    """The bridge: every resource the program declares goes through the engine's steps.
 
-    def __init__(self, handler: StepHandler) -> None:
+    The SDK sends each registration from its own executor thread, so independent resources arrive
+    here concurrently, as they reach the real engine; up to ``parallel`` steps run at once (the CLI's
+    ``--parallel``). A resource that depends on another only registers once its inputs resolved, so
+    the dependency order holds without any help from here.
+    """
+
+    def __init__(self, handler: StepHandler, parallel: int = DEFAULT_PARALLEL) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         self._handler = handler
+        self._slots = threading.BoundedSemaphore(parallel)
         self._lock = threading.Lock()
         self.error: BaseException | None = None
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         if not isinstance(args, EngineResourceArgs):
             raise TypeError("EngineMocks needs EngineMonitor's requests")
-        # One step at a time: the engine would run independent steps in parallel, which only the
-        # plugin's own 4-thread pool needs to cope with, not this driver.
-        with self._lock:
-            if self.error is not None:
-                raise RuntimeError("deployment stopped after an earlier failure")
+        with self._slots:
+            with self._lock:
+                if self.error is not None:
+                    raise RuntimeError("deployment stopped after an earlier failure")
             try:
                 if args.goal.read_id:
                     return self._handler.read(args.goal)
                 return self._handler.register(args.goal)
             except BaseException as err:
                 err.engine_failure = True  # type: ignore[attr-defined]
-                self.error = err
+                with self._lock:
+                    # The first failure is the one the operation reports, as the engine does.
+                    if self.error is None:
+                        self.error = err
                 raise
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
@@ -217,9 +231,10 @@ def run_program(
     config: Mapping[str, Any],
     secret_keys: list[str],
     logs: list[str] | None = None,
+    parallel: int = DEFAULT_PARALLEL,
 ) -> PropertyMap:
     """Run `program` to completion (all registrations and outputs settled); return its stack exports."""
-    mocks = EngineMocks(handler)
+    mocks = EngineMocks(handler, parallel)
     logger, capture = _program_logger()
     if logs is not None:
         capture.lines = logs

@@ -200,4 +200,4 @@ async def _abort_connection(request: Request) -> Response:
         if getattr(cycle, "disconnected", False):
             break
         await asyncio.sleep(0)
-    return Response(status_code=NO_ANSWER or 500)
+    return Response(status_code=500)
