@@ -123,9 +123,13 @@ def run_pulumi(
     cwd: Path,
     env: dict[str, str],
     timeout: float = DEFAULT_TIMEOUT_S,
+    bin_dir: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs `pulumi --non-interactive --color=never ARGS` offline; the caller checks returncode."""
-    bin_dir = require_pulumi_cli()
+    """Runs `pulumi --non-interactive --color=never ARGS` offline; the caller checks returncode.
+
+    `bin_dir` saves the look-up when the caller already located the CLI.
+    """
+    bin_dir = bin_dir or require_pulumi_cli()
     return subprocess.run(
         [str(bin_dir / "pulumi"), "--non-interactive", "--color=never", *args],
         cwd=cwd,

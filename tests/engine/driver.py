@@ -321,36 +321,77 @@ class _Deployment:
         self.step(op, res.urn, old_id=res.id)
 
     def delete_in_order(self, doomed: list[ResourceState]) -> None:
-        for res in _reverse_dependency_order(doomed):
-            replaced = res.delete
-            self._delete(res, op="delete-replaced" if replaced else "delete", replacing=replaced)
+        """deploymentExecutor: deletes go in the waves of `_delete_waves`, each wave run to its end.
+
+        A protected resource fails its own step only: the engine carries on past it, skipping what it
+        depends on (which cannot go while it stays). Any other failure stops the deletes once its wave
+        is over. The first failure is raised at the end.
+        """
+        errors: list[BaseException] = []
+        blocked: set[int] = set()
+        for wave in _delete_waves(doomed):
+            stop = False
+            for res in wave:
+                if id(res) in blocked:
+                    continue
+                try:
+                    self._delete_one(res)
+                except ProtectedResourceError as err:
+                    errors.append(err)
+                    blocked |= {id(r) for r in _dependencies_of(res, doomed, transitive=True)}
+                except Exception as err:  # reported once the wave is over, as the engine does
+                    errors.append(err)
+                    stop = True
+            if stop:
+                break
+        if errors:
+            raise errors[0]
+
+    def _delete_one(self, res: ResourceState) -> None:
+        replaced = res.delete
+        self._delete(res, op="delete-replaced" if replaced else "delete", replacing=replaced)
+        with self._lock:
             if replaced:
                 self.engine_pending.remove(res)
             elif self.resources.get(res.urn) is res:
                 del self.resources[res.urn]
 
 
-def _reverse_dependency_order(resources: list[ResourceState]) -> list[ResourceState]:
-    """Dependents before their dependencies (and children before parents)."""
+def _dependencies_of(
+    res: ResourceState, among: list[ResourceState], *, transitive: bool = False,
+) -> list[ResourceState]:
+    """DependencyGraph.DependenciesOf (parent, dependencies, property dependencies) within `among`."""
     by_urn: dict[str, list[ResourceState]] = {}
-    for res in resources:
-        by_urn.setdefault(res.urn, []).append(res)
-    ordered: list[ResourceState] = []
-    visiting: set[int] = set()
-
-    def visit(res: ResourceState) -> None:
-        if id(res) in visiting or any(r is res for r in ordered):
-            return
-        visiting.add(id(res))
-        prop_deps = [u for urns in res.property_dependencies.values() for u in urns]
-        for dep in [res.parent, *res.dependencies, *prop_deps]:
+    for other in among:
+        by_urn.setdefault(other.urn, []).append(other)
+    found: list[ResourceState] = []
+    queue = [res]
+    while queue:
+        current = queue.pop()
+        prop_deps = [u for urns in current.property_dependencies.values() for u in urns]
+        for dep in [current.parent, *current.dependencies, *prop_deps]:
             for target in by_urn.get(dep, []):
-                visit(target)
-        ordered.append(res)
+                if target is not res and not any(target is f for f in found):
+                    found.append(target)
+                    if transitive:
+                        queue.append(target)
+    return found
 
-    for res in resources:
-        visit(res)
-    return list(reversed(ordered))
+
+def _delete_waves(resources: list[ResourceState]) -> list[list[ResourceState]]:
+    """stepGenerator.ScheduleDeletes: peel off, round by round, the condemned resources none of whose
+    dependencies is still condemned, then reverse the rounds. A wave holds independent resources, and
+    dependents always go in an earlier wave than what they depend on."""
+    condemned = list(resources)
+    rounds: list[list[ResourceState]] = []
+    while condemned:
+        free = [res for res in condemned if not _dependencies_of(res, condemned)]
+        if not free:  # a cycle cannot come from a program; never loop forever on a broken state
+            free = list(condemned)
+        rounds.append(free)
+        condemned = [res for res in condemned if not any(res is f for f in free)]
+    rounds.reverse()
+    return rounds
 
 
 class Engine:
@@ -471,6 +512,8 @@ class Engine:
             return
         new = old.copy()
         new.id = read.id or old.id
+        # The real engine's refreshed state keeps only the property dependencies that name a resource.
+        new.property_dependencies = {k: v for k, v in old.property_dependencies.items() if v}
         new.outputs = _secret_outputs(read.outputs, old.additional_secret_outputs)
         if read.inputs is not None:
             new.inputs = read.inputs
