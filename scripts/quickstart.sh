@@ -48,7 +48,10 @@ else
   export PULUMI_OPENPANEL_CLI_DIR
   echo "quickstart: using the Pulumi CLI built in $PULUMI_OPENPANEL_CLI_DIR"
   .venv/bin/python scripts/pulumi-up.py up --stack quickstart --backend "$work/state"
-  [ "$keep" = 0 ] && .venv/bin/python scripts/pulumi-up.py destroy --stack quickstart --backend "$work/state"
+  if [ "$keep" = 0 ]; then
+    .venv/bin/python scripts/pulumi-up.py destroy --stack quickstart --backend "$work/state"
+    rm -f Pulumi.quickstart.yaml  # the stack's settings file, as `pulumi stack rm` would remove it
+  fi
 fi
 
 if [ "$keep" = 1 ]; then
