@@ -237,9 +237,8 @@ class ManageApi:
         attempt = 0
         while True:
             attempt += 1
-            if self._limiter is not None:
-                self._limiter.acquire()
-            outcome = self._attempt(method, path, display_path, body, params)
+            ticket = self._limiter.take() if self._limiter is not None else None
+            outcome = self._attempt(method, path, display_path, body, params, ticket)
             if not isinstance(outcome, ApiError):
                 return outcome
             error = outcome
@@ -264,6 +263,7 @@ class ManageApi:
         display_path: str,
         body: dict[str, Any] | None,
         params: dict[str, str] | None,
+        ticket: int | None = None,
     ) -> Any:
         """One HTTP exchange: the decoded answer, or the ApiError it amounts to (returned, not raised)."""
         content = json.dumps(body).encode() if body is not None else None
@@ -272,6 +272,8 @@ class ManageApi:
         try:
             response = self._http.request(method, path, content=content, headers=headers, params=params)
         except httpx.TransportError as exc:
+            if self._limiter is not None:
+                self._limiter.observe(None, None, ticket)
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
             return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc))
         remaining = _header_number(response.headers, "x-ratelimit-remaining")
@@ -280,7 +282,7 @@ class ManageApi:
             limit = _header_number(response.headers, "x-ratelimit-limit")
             self.last_rate_limit = (None if limit is None else int(limit), int(remaining), reset)
         if self._limiter is not None:
-            self._limiter.observe(None if remaining is None else int(remaining), reset)
+            self._limiter.observe(None if remaining is None else int(remaining), reset, ticket)
         if response.is_success:
             try:
                 return response.json()

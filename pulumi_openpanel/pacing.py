@@ -5,17 +5,30 @@ resources runs on the plugin's 4 threads, so the pacing must be process-wide and
 log of send times keeps every interval of ``window`` seconds under ``limit`` requests, which also keeps
 every fixed window of the server under it, whatever its alignment; a small slack absorbs network jitter.
 The server's own ``x-ratelimit-*`` headers and ``retry-after`` stop us when someone else shares the budget.
+
+Each ``pulumi up`` starts a new plugin process, often while the previous one's requests still fill the
+server's window; a small file of recent send times (:class:`SendLog`) carries that knowledge from one
+process to the next on the same machine.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import hashlib
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import IO, Protocol
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: each process then paces on its own
+    fcntl = None  # type: ignore[assignment]
 
 
 class Clock(Protocol):
@@ -38,10 +51,74 @@ class SystemClock:
 SYSTEM_CLOCK: Clock = SystemClock()
 
 
-class RateLimiter:
-    """At most ``limit`` acquisitions in any ``window + slack`` seconds, plus server-imposed pauses."""
+class SendLog:
+    """Wall-clock send times for one (API root, client id), shared by the processes of this machine.
 
-    def __init__(self, limit: int, window: float, *, slack: float = 0.2, clock: Clock = SYSTEM_CLOCK) -> None:
+    A text file of timestamps, one a line, locked while read and rewritten; only the last window is kept.
+    It holds no secret: the file name is a digest of the API root and client id.
+    """
+
+    def __init__(self, path: Path, window: float, wall: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.window = window
+        self._wall = wall
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[IO[str]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="ascii") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            yield handle
+
+    def _recent(self, handle: IO[str], now: float) -> list[float]:
+        times = []
+        for line in handle.read().split():
+            with contextlib.suppress(ValueError):
+                moment = float(line)
+                if now - self.window < moment <= now + 1.0:
+                    times.append(moment)
+        return times
+
+    def ages(self) -> list[float]:
+        """How many seconds ago each recent send happened."""
+        now = self._wall()
+        with self._locked() as handle:
+            return [now - moment for moment in self._recent(handle, now)]
+
+    def record(self) -> None:
+        now = self._wall()
+        with self._locked() as handle:
+            times = [*self._recent(handle, now), now]
+            handle.seek(0)
+            handle.truncate()
+            handle.write("".join(f"{moment:.3f}\n" for moment in times))
+
+
+class RateLimiter:
+    """At most ``limit`` acquisitions in any ``window + slack`` seconds, plus the server's own accounting.
+
+    Each acquisition gets a ticket (a sequence number). When an answer reports ``x-ratelimit-remaining``,
+    :meth:`observe` turns it into a budget: the remaining count less the requests sent after the one that
+    was answered (they are on their way and will count). Requests then wait for the window's reset once
+    that budget is spent. This is what keeps a new process from tripping a window that an earlier
+    process (the previous ``pulumi up``) already filled.
+
+    With ``probe=True`` the first request goes alone: the others wait for its answer, which tells how much
+    of the window is left, instead of all rushing into a window that may be full.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        slack: float = 0.2,
+        clock: Clock = SYSTEM_CLOCK,
+        probe: bool = False,
+        send_log: SendLog | None = None,
+    ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
         self.limit = limit
@@ -49,7 +126,23 @@ class RateLimiter:
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
+        self._tickets = 0
+        self._probing = probe
+        self._budget: int | None = None
+        self._budget_until = 0.0
+        self._last_observed = 0
+        self._send_log = send_log
         self._lock = threading.Lock()
+        if send_log is not None:
+            now = clock.monotonic()
+            self._sent.extend(sorted(now - age for age in self._read_log(send_log)))
+
+    @staticmethod
+    def _read_log(send_log: SendLog) -> list[float]:
+        try:
+            return send_log.ages()
+        except OSError:
+            return []  # an unwritable cache directory only costs the cross-process view
 
     def _wait_needed(self, now: float) -> float:
         while self._sent and self._sent[0] <= now - self.window:
@@ -57,43 +150,87 @@ class RateLimiter:
         wait = self._paused_until - now
         if len(self._sent) >= self.limit:
             wait = max(wait, self._sent[0] + self.window - now)
+        if self._budget is not None:
+            if now >= self._budget_until:
+                self._budget = None
+            elif self._budget <= 0:
+                wait = max(wait, self._budget_until - now)
+        if self._probing and self._tickets > 0:
+            wait = max(wait, PROBE_POLL)
         return max(wait, 0.0)
 
-    def acquire(self) -> float:
-        """Block until a request may be sent; returns the seconds spent waiting."""
-        waited = 0.0
+    def take(self) -> int:
+        """Block until a request may be sent; returns its ticket, to hand back to :meth:`observe`."""
         while True:
             with self._lock:
                 now = self._clock.monotonic()
                 wait = self._wait_needed(now)
                 if wait <= 0:
                     self._sent.append(now)
-                    return waited
+                    self._tickets += 1
+                    if self._budget is not None:
+                        self._budget -= 1
+                    if self._send_log is not None:
+                        with contextlib.suppress(OSError):
+                            self._send_log.record()
+                    return self._tickets
             self._clock.sleep(wait)
-            waited += wait
+
+    def acquire(self) -> float:
+        """Block until a request may be sent; returns the seconds spent waiting."""
+        started = self._clock.monotonic()
+        self.take()
+        return self._clock.monotonic() - started
 
     def pause(self, seconds: float) -> None:
         """Hold every caller back for ``seconds`` from now (server said the budget is spent)."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock.monotonic() + max(seconds, 0.0))
 
-    def observe(self, remaining: int | None, reset: float | None) -> None:
-        """Take the server's view into account: an exhausted budget pauses everyone until it resets."""
-        if remaining is not None and remaining <= 0 and reset is not None:
-            self.pause(reset)
+    def observe(self, remaining: int | None, reset: float | None, ticket: int | None = None) -> None:
+        """Take an answer's view of the window into account (any answer, even without the headers:
+        it ends the probe)."""
+        with self._lock:
+            self._probing = False
+            if remaining is None or reset is None:
+                return
+            now = self._clock.monotonic()
+            if ticket is not None:
+                if ticket < self._last_observed:
+                    return  # an older answer that arrived late knows less than the one already seen
+                self._last_observed = ticket
+                self._budget = remaining - (self._tickets - ticket)
+                self._budget_until = now + reset
+            if remaining <= 0:
+                self._paused_until = max(self._paused_until, now + reset)
 
+
+# How often callers look again while the first request of a process is out alone.
+PROBE_POLL = 0.02
 
 _LIMITERS: dict[tuple[str, str, int, float], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
+def cache_dir() -> Path:
+    """Where the package keeps machine-local state: ``$PULUMI_OPENPANEL_CACHE`` or the user's cache."""
+    configured = os.environ.get("PULUMI_OPENPANEL_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pulumi-openpanel"
+
+
 def shared_limiter(api_url: str, client_id: str, limit: int, window: float) -> RateLimiter:
-    """The process-wide limiter for one (API root, client id): every thread and resource shares it."""
+    """The process-wide limiter for one (API root, client id): every thread and resource shares it,
+    and it starts from the sends other processes of this machine made in the current window."""
     key = (api_url, client_id, limit, window)
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)
         if limiter is None:
-            limiter = _LIMITERS[key] = RateLimiter(limit, window)
+            digest = hashlib.sha256(f"{api_url}\n{client_id}".encode()).hexdigest()[:32]
+            send_log = SendLog(cache_dir() / "pacing" / digest, window + 1.0)
+            limiter = _LIMITERS[key] = RateLimiter(limit, window, probe=True, send_log=send_log)
         return limiter
 
 
