@@ -11,7 +11,7 @@ from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
 from pulumi_openpanel.models import CLIENT_TYPES, ClientCreate, ClientUpdate, CreatedClient
 from pulumi_openpanel.models import Client as ClientModel
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
 
 
 def _optional_project_id(value: Any) -> str | None:
@@ -75,7 +75,7 @@ def client_outputs(client: ClientModel) -> dict[str, Any]:
     }
 
 
-class ClientArgs:
+class ClientArgs(ResourceArgs):
     """The inputs of a :class:`Client`. Without ``project_id`` the client is organization-wide."""
 
     def __init__(
@@ -90,12 +90,6 @@ class ClientArgs:
         self.name = name
         self.project_id = project_id
         self.type = type
-
-    def to_props(self) -> dict[str, Any]:
-        props = dict(vars(self))
-        if props.get("adopt") is None:
-            props.pop("adopt", None)
-        return props
 
 
 class Client(OpenPanelResource, module="openpanel", name="Client"):

@@ -15,7 +15,7 @@ from pulumi_openpanel.config import Connection
 from pulumi_openpanel.errors import ApiError
 from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
 from pulumi_openpanel.models import Project as ProjectModel
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
 
 log = logging.getLogger("pulumi_openpanel.project")
 
@@ -120,7 +120,7 @@ def project_outputs(project: ProjectModel) -> dict[str, Any]:
     }
 
 
-class ProjectArgs:
+class ProjectArgs(ResourceArgs):
     """The inputs of a :class:`Project`."""
 
     def __init__(
@@ -141,12 +141,6 @@ class ProjectArgs:
         self.cross_domain = cross_domain
         self.types = types
         self.allow_unsafe_revenue_tracking = allow_unsafe_revenue_tracking
-
-    def to_props(self) -> dict[str, Any]:
-        props = dict(vars(self))
-        if props.get("adopt") is None:
-            props.pop("adopt", None)
-        return props
 
 
 class Project(OpenPanelResource, module="openpanel", name="Project"):

@@ -236,6 +236,18 @@ def _check_connection(value: Any) -> dict[str, Any]:
     return checked
 
 
+class ResourceArgs:
+    """Base of the ``XxxArgs`` classes: their attributes are the resource's inputs."""
+
+    adopt: Any = None
+
+    def to_props(self) -> dict[str, Any]:
+        props = dict(vars(self))
+        if props.get(ADOPT) is None:
+            props.pop(ADOPT, None)
+        return props
+
+
 class OpenPanelResource(pulumi.dynamic.Resource):
     """Shared constructor logic: ``XxxArgs`` or keyword arguments, secret outputs declared here."""
 

@@ -11,7 +11,7 @@ from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
 from pulumi_openpanel.models import Reference as ReferenceModel
 from pulumi_openpanel.models import ReferenceCreate, ReferenceUpdate
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
 
 
 class ReferenceProvider(OpenPanelProvider):
@@ -66,7 +66,7 @@ def reference_outputs(reference: ReferenceModel) -> dict[str, Any]:
     }
 
 
-class ReferenceArgs:
+class ReferenceArgs(ResourceArgs):
     """The inputs of a :class:`Reference`. ``datetime`` is an ISO 8601 date or date-time."""
 
     def __init__(
@@ -83,12 +83,6 @@ class ReferenceArgs:
         self.title = title
         self.description = description
         self.datetime = datetime
-
-    def to_props(self) -> dict[str, Any]:
-        props = dict(vars(self))
-        if props.get("adopt") is None:
-            props.pop("adopt", None)
-        return props
 
 
 class Reference(OpenPanelResource, module="openpanel", name="Reference"):
