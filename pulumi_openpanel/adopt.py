@@ -153,7 +153,7 @@ def write_project(directory: Path, program: str, name: str) -> list[Path]:
             f"name: {name}\ndescription: OpenPanel objects adopted by pulumi-openpanel\n"
             "runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n"
         ),
-        "requirements.txt": f"pulumi>=3.139,<4\npulumi-openpanel>={__version__}\n",
+        "requirements.txt": f"pulumi>=3.271,<4\npulumi-openpanel>={__version__}\n",
     }
     written = []
     for filename, content in files.items():

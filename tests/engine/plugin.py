@@ -155,8 +155,12 @@ class ProviderPlugin:
         self.accept_secrets = True
         self.accept_resources = True
         self.supports_preview = False
-        self._handshake()
-        self._configure(config)
+        try:
+            self._handshake()
+            self._configure(config)
+        except BaseException:
+            self.close()  # a plugin that failed its set-up must not outlive the test
+            raise
 
     @staticmethod
     def _drain(stream: Any, sink: list[str]) -> None:

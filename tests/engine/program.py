@@ -162,9 +162,12 @@ class EngineMonitor(MockMonitor):
         )
         id_, outputs = self.engine_mocks.new_resource(EngineResourceArgs(goal))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_ or "", outputs)
-        return resource_pb2.ReadResourceResponse(
-            urn=urn, id=id_ or "", properties=to_struct(outputs, keep_secrets=True, keep_unknowns=True),
-        )
+        answer: dict[str, Any] = {
+            "urn": urn, "properties": to_struct(outputs, keep_secrets=True, keep_unknowns=True),
+        }
+        if "id" in resource_pb2.ReadResourceResponse.DESCRIPTOR.fields_by_name:  # SDK >= 3.271
+            answer["id"] = id_ or ""
+        return resource_pb2.ReadResourceResponse(**answer)
 
 
 def _run_directory(directory: Path) -> None:

@@ -287,7 +287,7 @@ def test_import_fails_with_the_sdk_plugin_as_in_the_engine(engine: Engine, store
         with pytest.raises(ProviderCallError) as caught:
             operation(adopt)
         assert caught.value.method == "Read"
-        assert "KeyError: '__provider'" in caught.value.message
+        assert "'__provider'" in caught.value.message  # a KeyError; older SDKs show only the key
         (read,) = result_of(caught.value).calls_to("Read")
         assert read.id == the_id and read.payload == {}
 

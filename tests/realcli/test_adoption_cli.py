@@ -71,7 +71,7 @@ def test_import_option_fails_under_the_real_engine(make_stack: StackFactory, pro
         with pytest.raises(auto.CommandError) as failed:
             stack.up()
         message = str(failed.value)
-        assert "KeyError" in message and "__provider" in message
+        assert "__provider" in message  # KeyError: '__provider' (SDKs before 3.260 show only the key)
         assert requests(proxy) == []
         assert stack.openpanel_resources() == {}
         assert not api.get_project(project.id).deleted

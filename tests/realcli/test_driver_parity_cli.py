@@ -180,7 +180,7 @@ def test_import_option_fails_alike(pair: Pair, api: ManageApi, uid: str) -> None
         driven, driver_requests = pair._driver_side(lambda: pair.driver.up(program))
         outcome, log, real_requests = pair._real_side(
             lambda log: pair.real.stack.up(program=program, on_event=log, color="never"))
-        assert isinstance(outcome, auto.CommandError) and "KeyError: '__provider'" in str(outcome)
+        assert isinstance(outcome, auto.CommandError) and "'__provider'" in str(outcome)
         assert real_steps(log) == {"web": [real_steps(log)["web"][0]]} and real_steps(log)["web"][0].op == "import"
         assert driver_steps(driven) == real_steps(log, finished=True) == {}
         assert driver_requests == real_requests == []
