@@ -70,18 +70,6 @@ def _explain_forbidden(project_id: str, call: Callable[[], T]) -> T:
         ) from None
 
 
-def _refuse_empty_project_id(project_id: str, collection: str) -> None:
-    # ManageApi drops an empty filter, which would answer with the whole organization instead of a project's
-    # objects; an empty id (an unset config value, say) names no project, so it is reported as one.
-    if not project_id:
-        raise NotFoundError(
-            "GET",
-            f"/manage/{collection}",
-            None,
-            "project '' not found: an empty project id names no project (pass None for the whole organization)",
-        )
-
-
 def get_project(id: str, connection: Connection | None = None) -> Project:
     """One project by id (its slug). A soft-deleted project is returned with ``deleted`` True."""
     api = _api(connection)
@@ -105,7 +93,6 @@ def get_clients(project_id: str | None = None, connection: Connection | None = N
     api = _api(connection)
     if project_id is None:
         return api.list_clients()
-    _refuse_empty_project_id(project_id, "clients")
     return _explain_not_found("project", project_id, lambda: api.list_clients(project_id))
 
 
@@ -120,7 +107,6 @@ def get_references(project_id: str | None = None, connection: Connection | None 
     api = _api(connection)
     if project_id is None:
         return api.list_references()
-    _refuse_empty_project_id(project_id, "references")
     return _explain_not_found("project", project_id, lambda: api.list_references(project_id))
 
 
