@@ -284,6 +284,8 @@ class ManageApi:
         if self._limiter is not None:
             self._limiter.observe(None if remaining is None else int(remaining), reset, ticket)
         if response.is_success:
+            if not response.content:
+                return {}  # e.g. a 204 to a DELETE: nothing to decode, nothing wrong
             try:
                 return response.json()
             except ValueError:

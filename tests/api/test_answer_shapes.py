@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from pulumi_openpanel.api import ManageApi
@@ -66,3 +67,10 @@ def test_a_malformed_create_answer_does_not_carry_its_secret_into_the_error() ->
     assert "organizationId" in text or "organization_id" in text
     assert secret not in text and hash_ not in text
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_an_empty_success_answer_to_a_delete_is_fine() -> None:
+    server = FakeServer(FakeClock(), lambda request: httpx.Response(204, request=request))
+    api = make_api(server)
+    api.delete_client("0f1e2d3c-4b5a-4697-8877-665544332211")
+    assert [seen.method for seen in server.requests] == ["DELETE"]
