@@ -33,25 +33,11 @@ class ClientProvider(OpenPanelProvider):
         Prop("type", _client_type, replaces=True),
     )
     carried = ("secret",)
-
-    def computed_keys(self) -> tuple[str, ...]:
-        return ("organization_id",)
+    computed = ("organization_id",)
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         body = ClientCreate(name=inputs["name"], project_id=inputs.get("project_id"), type=inputs["type"])
-        started = reconcile.now()
-        created = reconcile.create_reconciled(
-            lambda: api.create_client(body),
-            lambda: [
-                client
-                for client in api.list_clients(body.project_id)
-                if (client.name, client.project_id, client.type) == (body.name, body.project_id, body.type)
-                and reconcile.created_since(client.created_at, started)
-            ],
-            describe=f"client {body.name!r}",
-            discard=lambda client: api.delete_client(client.id),
-        )
-        assert isinstance(created, CreatedClient)  # found clients are discarded, never returned
+        created = create_client_reconciled(api, body)
         outs = client_outputs(created.client)
         outs["secret"] = created.secret.get_secret_value()
         return created.client.id, outs
@@ -64,6 +50,25 @@ class ClientProvider(OpenPanelProvider):
 
     def delete_object(self, api: ManageApi, object_id: str) -> None:
         api.delete_client(object_id)
+
+
+def create_client_reconciled(api: ManageApi, body: ClientCreate) -> CreatedClient:
+    """Create a client without duplicates. A client found after an unknown outcome is deleted and created
+    again: its secret was only in the lost answer."""
+    started = reconcile.now()
+    created = reconcile.create_reconciled(
+        lambda: api.create_client(body),
+        lambda: [
+            client
+            for client in api.list_clients(body.project_id)
+            if (client.name, client.project_id, client.type) == (body.name, body.project_id, body.type)
+            and reconcile.created_since(client.created_at, started)
+        ],
+        describe=f"client {body.name!r}",
+        discard=lambda client: api.delete_client(client.id),
+    )
+    assert isinstance(created, CreatedClient)  # found clients are discarded, never returned
+    return created
 
 
 def client_outputs(client: ClientModel) -> dict[str, Any]:

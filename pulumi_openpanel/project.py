@@ -11,8 +11,9 @@ import pulumi
 
 from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.client import create_client_reconciled
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.errors import ApiError
+from pulumi_openpanel.errors import ApiError, OpenPanelError
 from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
 from pulumi_openpanel.models import Project as ProjectModel
 from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
@@ -40,9 +41,7 @@ class ProjectProvider(OpenPanelProvider):
         ),
     )
     carried = ("client_id", "client_secret")
-
-    def computed_keys(self) -> tuple[str, ...]:
-        return ("organization_id",)
+    computed = ("organization_id",)
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs["name"]
@@ -64,22 +63,21 @@ class ProjectProvider(OpenPanelProvider):
             ],
             describe=f"project {name!r}",
         )
-        if isinstance(outcome, CreatedProject):
-            project = outcome.project
-            client_id = outcome.write_client_id
-            secret = outcome.write_client_secret.get_secret_value() if outcome.write_client_secret else None
-        else:
-            project = outcome
-            client_id, secret = self._renew_write_client(api, project.id, started)
-        if inputs.get("allow_unsafe_revenue_tracking"):
-            # The API ignores this flag at creation; without the follow-up PATCH the project would differ
-            # from the program, and a failure must not leave a project Pulumi does not know about.
-            try:
+        project = outcome.project if isinstance(outcome, CreatedProject) else outcome
+        # Whatever follows the POST may fail; the project must then go again, or Pulumi would not know of it.
+        try:
+            if isinstance(outcome, CreatedProject):
+                client_id = outcome.write_client_id
+                secret = outcome.write_client_secret.get_secret_value() if outcome.write_client_secret else None
+            else:
+                client_id, secret = self._renew_write_client(api, project.id, started)
+            if inputs.get("allow_unsafe_revenue_tracking"):
+                # The API ignores this flag at creation: a follow-up PATCH sets it.
                 project = api.update_project(project.id, ProjectUpdate(allow_unsafe_revenue_tracking=True))
-            except ApiError:
-                with contextlib.suppress(ApiError):
-                    api.delete_project(project.id)
-                raise
+        except OpenPanelError:
+            with contextlib.suppress(ApiError):
+                api.delete_project(project.id)
+            raise
         outs = project_outputs(project)
         outs["client_id"] = client_id
         outs["client_secret"] = secret
@@ -91,7 +89,9 @@ class ProjectProvider(OpenPanelProvider):
         for client in api.list_clients(project_id):
             if client.type == "write" and reconcile.created_since(client.created_at, started):
                 api.delete_client(client.id)
-        created = api.create_client(ClientCreate(name=FIRST_CLIENT_NAME, project_id=project_id, type="write"))
+        created = create_client_reconciled(
+            api, ClientCreate(name=FIRST_CLIENT_NAME, project_id=project_id, type="write")
+        )
         return created.client.id, created.secret.get_secret_value()
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
