@@ -213,7 +213,6 @@ class ManageApi:
             limiter = shared_limiter(credentials.api_url, credentials.client_id, limit, window)
         self._limiter = limiter
         self._rand = rand
-        self.requests_sent = 0
         # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
         self.last_rate_limit: tuple[int | None, int | None, float | None] | None = None
 
@@ -268,7 +267,6 @@ class ManageApi:
         """One HTTP exchange: the decoded answer, or the ApiError it amounts to (returned, not raised)."""
         content = json.dumps(body).encode() if body is not None else None
         headers = {"content-type": "application/json"} if content is not None else {}
-        self.requests_sent += 1
         try:
             response = self._http.request(method, path, content=content, headers=headers, params=params)
         except httpx.TransportError as exc:

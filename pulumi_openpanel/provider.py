@@ -67,6 +67,8 @@ class OpenPanelProvider(ResourceProvider):
     props: ClassVar[tuple[Prop, ...]] = ()
     # Outputs only Create can know (once-only secrets): carried from the old state on read and update.
     carried: ClassVar[tuple[str, ...]] = ()
+    # Outputs the server computes, carried unchanged through an update that sends nothing.
+    computed: ClassVar[tuple[str, ...]] = ()
     kind: ClassVar[str] = "object"
 
     def configure(self, req: ConfigureRequest) -> None:
@@ -152,11 +154,7 @@ class OpenPanelProvider(ResourceProvider):
                     f"the program says {inputs.get(prop.name)!r}, and {prop.name} cannot change in place. Set "
                     f"{prop.name} to the existing value, or remove adopt= to create a new {self.kind}"
                 )
-        changed = {
-            prop.name: inputs.get(prop.name)
-            for prop in self.props
-            if not prop.same(current.get(prop.name), inputs.get(prop.name))
-        }
+        changed = self._patchable_changes(current, inputs)
         outs = self.update_object(api, object_id, changed) if changed else current
         for key in self.carried:
             outs[key] = None
@@ -175,18 +173,22 @@ class OpenPanelProvider(ResourceProvider):
         inputs = self._with_passthrough({prop.name: outs.get(prop.name) for prop in self.props}, props)
         return ReadResult(id_, outs, inputs)
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        changed = {
+    def _patchable_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """The new values of the inputs that differ and can change in place: what a PATCH sends."""
+        return {
             prop.name: news.get(prop.name)
             for prop in self.props
             if not prop.replaces and not prop.same(olds.get(prop.name), news.get(prop.name))
         }
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        changed = self._patchable_changes(olds, news)
         api = self.api(news)
         if changed:
             outs = self.update_object(api, id_, changed)
         else:
             outs = {prop.name: olds.get(prop.name) for prop in self.props}
-            outs.update({key: olds.get(key) for key in self.computed_keys()})
+            outs.update({key: olds.get(key) for key in self.computed})
         for key in self.carried:
             outs[key] = olds.get(key)
         return UpdateResult(self._with_passthrough(outs, news))
@@ -209,10 +211,6 @@ class OpenPanelProvider(ResourceProvider):
 
     def delete_object(self, api: ManageApi, object_id: str) -> None:
         raise NotImplementedError
-
-    def computed_keys(self) -> tuple[str, ...]:
-        """Outputs the server computes (carried unchanged through an update that sends nothing)."""
-        return ()
 
     @staticmethod
     def _with_passthrough(outs: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
