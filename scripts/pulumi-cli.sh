@@ -1,66 +1,97 @@
 #!/usr/bin/env bash
-# Builds the real Pulumi CLI (and, where the proxy serves it, its Python language host) from
-# the Go module proxy.
+# Builds the Pulumi toolchain that a plain `pulumi up` of a Python project needs, and prints its bin
+# directory: the `pulumi` CLI, the Python language host `pulumi-language-python`, and the two scripts
+# that ship with them inside Pulumi's sdk/v3 module (`pulumi-language-python-exec`, which the language
+# host runs to start a program, and `pulumi-resource-pulumi-python`, the dynamic-provider plugin).
 #
-# Why: no Pulumi installer can reach its download site from the project's machines, but the
-# CLI is published as Go modules. Building at one pinned version inside a throwaway module
-# (go.mod + tools.go generated here) gives the test suite a real engine. The result is cached
-# per version, so only the first run pays for the build.
-#
-# The proxy refuses the language-host module (403 "This module version is not available"), so
-# the bin dir usually has no pulumi-language-python. Python programs then run as Automation API
-# inline programs: the SDK serves the language runtime itself and passes --client to the CLI.
+# Why: no Pulumi installer can reach its download site from the project's machines, but the CLI is
+# published as Go modules. The language host's own module is not served by the module proxy, so it
+# builds from its unmodified upstream source (../shared/third_party/pulumi-language-python) as a
+# `replace` target of the same throwaway module. The result is cached per version: only the first run
+# pays for the build (about 6 to 8 minutes on 2 cores; see README).
 #
 # Usage:
 #   scripts/pulumi-cli.sh              build (or reuse) and print the bin directory last on stdout
-#   scripts/pulumi-cli.sh --print-dir  print the bin directory if already built, else exit 1
+#   scripts/pulumi-cli.sh --print-dir  the same, for: export PATH="$(scripts/pulumi-cli.sh --print-dir):$PATH"
+#   scripts/pulumi-cli.sh --check      print the bin directory if already built, else exit 1 (builds nothing)
 #
 # Environment:
-#   PULUMI_OPENPANEL_CACHE   cache root (default: $HOME/.cache/pulumi-openpanel)
+#   PULUMI_OPENPANEL_CACHE        cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-openpanel)
+#   PULUMI_LANGUAGE_PYTHON_SRC    the language host's source (default: ../shared/third_party/pulumi-language-python)
 set -euo pipefail
 
 readonly PULUMI_VERSION="3.274.1"
+readonly LANGHOST_VERSION="3.259.0"  # the upstream tag of the source in PULUMI_LANGUAGE_PYTHON_SRC
 readonly PKG_MODULE="github.com/pulumi/pulumi/pkg/v3"
 readonly SDK_MODULE="github.com/pulumi/pulumi/sdk/v3"
 readonly LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
 readonly CLI_PACKAGE="${PKG_MODULE}/cmd/pulumi"
-readonly LANGHOST_PACKAGE="${LANGHOST_MODULE}"
 readonly VERSION_VAR="${SDK_MODULE}/go/common/version.Version"
+readonly PROGRESS_EVERY=30
 
-readonly CACHE_ROOT="${PULUMI_OPENPANEL_CACHE:-${HOME}/.cache/pulumi-openpanel}"
-readonly VERSION_DIR="${CACHE_ROOT}/pulumi-cli/${PULUMI_VERSION}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+langhost_src="${PULUMI_LANGUAGE_PYTHON_SRC:-${repo_root}/../shared/third_party/pulumi-language-python}"
+readonly LANGHOST_SRC="$(realpath -m "${langhost_src}")"
+readonly CACHE_ROOT="${PULUMI_OPENPANEL_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/pulumi-openpanel}"
+readonly VERSION_DIR="${CACHE_ROOT}/pulumi-cli/${PULUMI_VERSION}-python-${LANGHOST_VERSION}"
 readonly BIN_DIR="${VERSION_DIR}/bin"
 readonly BUILD_DIR="${VERSION_DIR}/build"
+readonly LOG="${VERSION_DIR}/build.log"
 readonly STAMP="${BIN_DIR}/.complete"
-readonly BINARIES=(pulumi pulumi-resource-pulumi-python)
+readonly TOOLS=(pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python)
 
+started=${SECONDS}
 log() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 
 usage() {
-    sed -n '14,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '13,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_built() {
     [[ -f "${STAMP}" ]] || return 1
     local name
-    for name in "${BINARIES[@]}"; do
+    for name in "${TOOLS[@]}"; do
         [[ -x "${BIN_DIR}/${name}" ]] || return 1
     done
 }
 
-# Prints "old[@v]=new@v" for every replace directive of a go.mod that points at another
-# module version; directory replacements (../sdk) only make sense inside Pulumi's repo.
+# Runs a command with its output in the build log, and says every PROGRESS_EVERY seconds that it is
+# still at it, so that a first build is never minutes of silence. On failure, the log's tail explains.
+phase() {
+    local name="$1"
+    shift
+    log "${name}..."
+    printf '\n== %s: %s\n' "${name}" "$*" >>"${LOG}"
+    "$@" >>"${LOG}" 2>&1 &
+    local pid=$! waited=0 rc=0
+    while kill -0 "${pid}" 2>/dev/null; do
+        sleep 1
+        waited=$((waited + 1))
+        if ((waited % PROGRESS_EVERY == 0)); then
+            log "${name}: still running, $((SECONDS - started)) s since the build started"
+        fi
+    done
+    wait "${pid}" || rc=$?
+    if ((rc != 0)); then
+        log "${name} failed (exit ${rc}); the end of ${LOG}:"
+        tail -n 25 "${LOG}" >&2
+        return "${rc}"
+    fi
+}
+
+# Prints "old[@v]=new@v" for every replace directive of a go.mod that points at another module
+# version; directory replacements (../sdk) only make sense inside Pulumi's own repository.
 module_replaces() {
     awk '
+        function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
         function emit(spec,    parts, n, lhs, rhs) {
             n = split(spec, parts, /[ \t]*=>[ \t]*/)
             if (n != 2) return
-            split(lhs_rhs_trim(parts[1]), lhs, /[ \t]+/)
-            split(lhs_rhs_trim(parts[2]), rhs, /[ \t]+/)
+            split(trim(parts[1]), lhs, /[ \t]+/)
+            split(trim(parts[2]), rhs, /[ \t]+/)
             if (rhs[2] == "" || rhs[1] ~ /^(\.|\/)/) return
             printf "%s%s=%s@%s\n", lhs[1], (lhs[2] == "" ? "" : "@" lhs[2]), rhs[1], rhs[2]
         }
-        function lhs_rhs_trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
         { sub(/\/\/.*/, "") }
         /^replace[ \t]*\($/ { block = 1; next }
         block && /^\)/ { block = 0; next }
@@ -69,81 +100,15 @@ module_replaces() {
     ' "$1"
 }
 
-# The language host is a Python script that ships inside the sdk module; it must sit beside
-# pulumi-language-python, which looks for it on PATH.
-copy_exec_shim() {
-    local sdk_dir
-    sdk_dir="$(go list -m -f '{{.Dir}}' "${SDK_MODULE}")"
-    install -m 0755 "${sdk_dir}/python/cmd/pulumi-language-python-exec" "$1/pulumi-language-python-exec"
-}
-
-# Our own launcher for the dynamic-provider plugin: it must pick the same interpreter the
-# program ran with, which the engine describes through PULUMI_RUNTIME_* variables taken from
-# Pulumi.yaml's runtime options.
-write_dynamic_launcher() {
-    cat >"$1/pulumi-resource-pulumi-python" <<'LAUNCHER'
-#!/bin/sh
-# Starts the Pulumi dynamic-provider host with the stack's Python interpreter.
-venv="${PULUMI_RUNTIME_VIRTUALENV:-}"
-if [ -z "$venv" ]; then
-    case "${PULUMI_RUNTIME_TOOLCHAIN:-}" in
-        uv) venv=".venv" ;;
-        poetry) venv="$(poetry env info --path)" || exit 1 ;;
-    esac
-fi
-if [ -z "$venv" ]; then
-    exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic "$@"
-fi
-venv="${venv%/}"
-case "$venv" in
-    /*) ;;
-    *) venv="$PWD/$venv" ;;
-esac
-if [ ! -x "$venv/bin/python" ]; then
-    echo "pulumi-resource-pulumi-python: no Python interpreter at $venv/bin/python (the virtualenv named in Pulumi.yaml)" >&2
-    exit 1
-fi
-PATH="$venv/bin:$PATH"
-export PATH
-unset PYTHONHOME
-exec "$venv/bin/python" -u -m pulumi.dynamic "$@"
-LAUNCHER
-    chmod 0755 "$1/pulumi-resource-pulumi-python"
-}
-
-# Prints the path of a module's go.mod in the module cache, or the proxy's refusal on stderr.
-download_gomod() {
-    local info
-    if ! info="$(go mod download -json "$1@v${PULUMI_VERSION}")"; then
-        log "the Go module proxy did not serve $1@v${PULUMI_VERSION}:"
-        printf '%s\n' "${info}" >&2
-        return 1
-    fi
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p' <<<"${info}"
-}
-
-# Sets WITH_LANGHOST to 1 when the language host can be had, 0 when the proxy refused it.
-prepare_module() {
-    mkdir -p "${BUILD_DIR}"
+write_module() {
     cd "${BUILD_DIR}"
     rm -f go.mod go.sum tools.go
-    go mod init pulumi-openpanel.invalid/pulumi-cli-build >/dev/null 2>&1
-    local gomods=() gomod
-    log "downloading ${PKG_MODULE}@v${PULUMI_VERSION}"
-    gomod="$(download_gomod "${PKG_MODULE}")"
-    gomods+=("${gomod}")
-    go mod edit -require="${PKG_MODULE}@v${PULUMI_VERSION}" -require="${SDK_MODULE}@v${PULUMI_VERSION}"
-    local imports="	_ \"${CLI_PACKAGE}\""
-    WITH_LANGHOST=0
-    log "downloading ${LANGHOST_MODULE}@v${PULUMI_VERSION}"
-    if gomod="$(download_gomod "${LANGHOST_MODULE}")"; then
-        WITH_LANGHOST=1
-        gomods+=("${gomod}")
-        go mod edit -require="${LANGHOST_MODULE}@v${PULUMI_VERSION}"
-        imports+=$'\n'"	_ \"${LANGHOST_PACKAGE}\""
-    else
-        log "continuing without pulumi-language-python: run Python programs through the Automation API (--client)"
-    fi
+    go mod init pulumi-openpanel.invalid/pulumi-cli-build >>"${LOG}" 2>&1
+    go mod edit \
+        -require="${PKG_MODULE}@v${PULUMI_VERSION}" \
+        -require="${SDK_MODULE}@v${PULUMI_VERSION}" \
+        -require="${LANGHOST_MODULE}@v${LANGHOST_VERSION}" \
+        -replace="${LANGHOST_MODULE}=${LANGHOST_SRC}"
     cat >tools.go <<EOF
 //go:build tools
 
@@ -151,54 +116,61 @@ prepare_module() {
 package tools
 
 import (
-${imports}
+	_ "${CLI_PACKAGE}"
+	_ "${LANGHOST_MODULE}"
 )
 EOF
-    local replace
-    for gomod in "${gomods[@]}"; do
-        [[ -n "${gomod}" ]] || { log "could not locate a go.mod in the module cache"; return 1; }
+    local gomod replace
+    gomod="$(go mod download -json "${PKG_MODULE}@v${PULUMI_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+    [[ -n "${gomod}" ]] || { log "could not locate ${PKG_MODULE}'s go.mod in the module cache"; return 1; }
+    for gomod in "${gomod}" "${LANGHOST_SRC}/go.mod"; do
         while IFS= read -r replace; do
             [[ -n "${replace}" ]] && go mod edit -replace="${replace}"
         done < <(module_replaces "${gomod}")
     done
-    log "resolving dependencies (go mod tidy)"
-    go mod tidy
-    # tidy may move a module we pinned; a silent drift would break the "one version" promise.
+    go mod edit -replace="${LANGHOST_MODULE}=${LANGHOST_SRC}"
+}
+
+# tidy may move a module we pinned; a silent drift would break the "one version" promise.
+check_pins() {
     local module pinned
-    local modules=("${PKG_MODULE}" "${SDK_MODULE}")
-    if ((WITH_LANGHOST)); then modules+=("${LANGHOST_MODULE}"); fi
-    for module in "${modules[@]}"; do
+    for module in "${PKG_MODULE}" "${SDK_MODULE}"; do
         pinned="$(go list -m -f '{{.Version}}' "${module}")"
         [[ "${pinned}" == "v${PULUMI_VERSION}" ]] || { log "${module} resolved to ${pinned}, expected v${PULUMI_VERSION}"; return 1; }
     done
 }
 
+# The two scripts ship inside the sdk/v3 module; they are copied as they are, not rewritten.
+copy_sdk_scripts() {
+    local sdk_dir
+    sdk_dir="$(go list -m -f '{{.Dir}}' "${SDK_MODULE}")"
+    install -m 0755 "${sdk_dir}/python/cmd/pulumi-language-python-exec" "$1/pulumi-language-python-exec"
+    install -m 0755 "${sdk_dir}/python/dist/pulumi-resource-pulumi-python" "$1/pulumi-resource-pulumi-python"
+}
+
 build() {
     local staging="${VERSION_DIR}/bin.partial"
     rm -rf "${staging}"
-    mkdir -p "${staging}"
-    prepare_module
+    mkdir -p "${staging}" "${BUILD_DIR}"
+    : >"${LOG}"
+    log "first build of pulumi v${PULUMI_VERSION} and pulumi-language-python v${LANGHOST_VERSION} (log: ${LOG})"
+    write_module
+    phase "downloading modules" go mod tidy
+    check_pins
     local ldflags="-s -w -X ${VERSION_VAR}=v${PULUMI_VERSION}"
-    local langhost="absent (the Go module proxy does not serve ${LANGHOST_MODULE})"
-    log "building pulumi v${PULUMI_VERSION}"
-    go build -trimpath -ldflags "${ldflags}" -o "${staging}/pulumi" "${CLI_PACKAGE}"
-    if ((WITH_LANGHOST)); then
-        log "building pulumi-language-python v${PULUMI_VERSION}"
-        go build -trimpath -ldflags "${ldflags}" -o "${staging}/pulumi-language-python" "${LANGHOST_PACKAGE}"
-        copy_exec_shim "${staging}"
-        langhost="included"
-    fi
-    write_dynamic_launcher "${staging}"
-    printf 'version: v%s\nlanguage-host: %s\nbuilt: %s\n' "${PULUMI_VERSION}" "${langhost}" \
-        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"${staging}/.complete"
+    phase "compiling (the longest step)" go build -trimpath -ldflags "${ldflags}" -o "${staging}/" \
+        "${CLI_PACKAGE}" "${LANGHOST_MODULE}"
+    copy_sdk_scripts "${staging}"
+    printf 'pulumi: v%s\npulumi-language-python: v%s (from %s)\nbuilt: %s\n' "${PULUMI_VERSION}" \
+        "${LANGHOST_VERSION}" "${LANGHOST_SRC}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"${staging}/.complete"
     rm -rf "${BIN_DIR}"
     mv "${staging}" "${BIN_DIR}"
 }
 
 main() {
     case "${1:-}" in
-        "") ;;
-        --print-dir)
+        "" | --print-dir) ;;
+        --check)
             if is_built; then
                 printf '%s\n' "${BIN_DIR}"
                 return 0
@@ -220,17 +192,19 @@ main() {
         printf '%s\n' "${BIN_DIR}"
         return 0
     fi
-
-    command -v go >/dev/null || { log "go is not installed"; return 1; }
+    command -v go >/dev/null || { log "Go is not installed: it is needed once, to build the toolchain"; return 1; }
+    [[ -f "${LANGHOST_SRC}/go.mod" ]] || {
+        log "no language host source at ${LANGHOST_SRC} (set PULUMI_LANGUAGE_PYTHON_SRC)"
+        return 1
+    }
     mkdir -p "${VERSION_DIR}"
-    # Parallel test workers may all ask for the CLI at once; only one of them builds.
+    # Parallel test workers may all ask for the toolchain at once; only one of them builds.
     exec 9>"${VERSION_DIR}/.lock"
     flock 9
     if ! is_built; then
-        export GOFLAGS="-mod=mod${GOFLAGS:+ ${GOFLAGS}}" CGO_ENABLED=0 GOWORK=off
-        local started=${SECONDS}
+        export GOFLAGS="-mod=mod${GOFLAGS:+ ${GOFLAGS}}" CGO_ENABLED=0 GOWORK=off GOTOOLCHAIN=local
         build
-        log "built in $((SECONDS - started)) s"
+        log "built in $((SECONDS - started)) s: ${BIN_DIR}"
     fi
     printf '%s\n' "${BIN_DIR}"
 }
