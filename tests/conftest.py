@@ -18,8 +18,8 @@ from tests.support.target import OpenPanelTarget, acceptance_target
 if TYPE_CHECKING:
     from pulumi_openpanel.emulator import EmulatorServer
 
-# Engine-driver fixtures (proxy, make_engine, engine, api, uid) for the suites that run programs.
-pytest_plugins = ["tests.support.engine_fixtures"]
+# Shared fixtures (uid, proxy, api, make_project, pulumi_bin) for every suite.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -1,142 +1,198 @@
-"""Every example runs end to end through the engine driver: up, a silent second up, destroy.
-
-Examples can never rot: each is executed from its directory exactly as `pulumi up` would run it, with the
-stack config of its Pulumi.<stack>.yaml, against the API under test through the recording proxy.
-"""
+"""Every example, run as a user runs it: plain `pulumi` commands in a copy of its directory, with the
+stack config of its own Pulumi.<stack>.yaml, by the real CLI and language host, against the API under
+test through the recording proxy. Each goes through preview (offline), up (one request per object), a
+no-change up (no request), refresh (one GET per object) and destroy (one DELETE per object, plus the
+write client each project's delete takes along)."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.errors import NotFoundError
-from tests.engine.driver import Engine, ProtectedResourceError
-from tests.support.engine_fixtures import CREDENTIAL_VARIABLES
+from tests.support.fixtures import ProjectFactory, unpaced
 from tests.support.proxy import RecordingProxy
+from tests.support.pulumi_cli import CREDENTIAL_VARIABLES, REPO_ROOT, PulumiProject
 from tests.support.target import OpenPanelTarget
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+pytestmark = pytest.mark.cli
+
+EXAMPLES = REPO_ROOT / "examples"
+COLLECTIONS = {"Project": "projects", "Client": "clients", "Reference": "references"}
+NO_CREDENTIALS = dict.fromkeys(CREDENTIAL_VARIABLES, "")
 
 
-def project_name(example: Path) -> str:
-    return str(yaml.safe_load((example / "Pulumi.yaml").read_text())["name"])
+def requests(proxy: RecordingProxy) -> list[tuple[str, str]]:
+    return [(r.method, r.path.split("/manage/", 1)[1]) for r in proxy.requests]
 
 
-def stack_config(example: Path, stack: str) -> dict[str, Any]:
-    path = example / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        return {}
-    values = yaml.safe_load(path.read_text()).get("config", {})
-    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+def openpanel_paths(stack: PulumiProject) -> list[str]:
+    """The API path of every OpenPanel object in the stack's state."""
+    return sorted(f"{COLLECTIONS[r['type'].rsplit(':', 1)[1]]}/{r['id']}" for r in stack.resources().values())
 
 
-def example_engine(make_engine: Callable[..., Engine], example: Path, stack: str = "dev",
-                   config: dict[str, Any] | None = None, **kwargs: Any) -> Engine:
-    return make_engine(project=project_name(example), stack=stack,
-                       config={**stack_config(example, stack), **(config or {})}, **kwargs)
-
-
-def up_twice_then_destroy(engine: Engine, example: Path, proxy: RecordingProxy) -> dict[str, Any]:
-    first = engine.up(example)
-    assert first.steps and all(step.op == "create" for step in first.steps), first.ops_by_urn
-    exports = engine.exports
+def preview_up_again_refresh(stack: PulumiProject, proxy: RecordingProxy, managed: set[str]) -> dict[str, object]:
+    """preview (creates, offline), up (one POST per object), up again (no change, no request), refresh (no
+    change, one GET per object). Returns the stack outputs, secrets shown."""
     proxy.reset()
-    second = engine.up(example)
-    assert not second.changed, second.ops_by_urn
-    assert len(proxy.requests) == 0
-    return exports
+    plan = stack.preview()
+    assert set(plan.ops_by_name()) <= managed and {s.op for s in plan.openpanel_steps()} == {"create"}
+    assert requests(proxy) == []
+
+    first = stack.up()
+    assert {s.op for s in first.openpanel_steps()} == {"create"}
+    assert first.summary() == {"create": len(managed) + 1}  # the stack itself too
+    created = requests(proxy)
+    assert [method for method, _ in created] == ["POST"] * len(stack.resources()), created
+
+    proxy.reset()
+    again = stack.up("--expect-no-changes")
+    assert again.summary() == {"same": len(managed) + 1}
+    assert requests(proxy) == []
+
+    refreshed = stack.refresh("--expect-no-changes")
+    assert refreshed.summary() == {"same": len(managed) + 1}
+    assert sorted(requests(proxy)) == [("GET", path) for path in openpanel_paths(stack)]
+    return stack.outputs(show_secrets=True)
 
 
-def test_quickstart(make_engine: Callable[..., Engine], proxy: RecordingProxy, api: ManageApi) -> None:
-    example = EXAMPLES / "quickstart"
-    engine = example_engine(make_engine, example, config={"openpanel-quickstart:projectName": "Quickstart"})
-    exports = up_twice_then_destroy(engine, example, proxy)
+def destroy_everything(stack: PulumiProject, proxy: RecordingProxy, managed: set[str]) -> None:
+    paths = openpanel_paths(stack)
+    proxy.reset()
+    gone = stack.destroy()
+    assert gone.summary() == {"delete": len(managed) + 1}
+    deleted = [path for method, path in requests(proxy) if method == "DELETE"]
+    assert set(paths) <= set(deleted), (paths, deleted)
+    assert stack.resources() == {}
 
-    assert exports["write_client_secret"].startswith("sec_")
-    assert exports["launch_at"] == "2026-12-01T10:00:00.000Z"
-    project_id = exports["project_id"]
-    assert api.get_project(project_id).name == "Quickstart"
-    engine.destroy()
-    assert engine.state == {}
+
+def test_quickstart_from_the_repository_root(make_project: ProjectFactory, proxy: RecordingProxy, api: ManageApi,
+                                             tmp_path: Path, uid: str) -> None:
+    # The root project as a newcomer runs it: its Pulumi.yaml, __main__.py, the quickstart and .venv.
+    root = tmp_path / "repository"
+    (root / "examples").mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    shutil.copytree(EXAMPLES / "quickstart", root / "examples" / "quickstart")
+    settings = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    stack = make_project(directory=root, copy=False)
+    stack.set_config({f"{settings['name']}:projectName": f"Quickstart {uid}"})
+
+    outputs = preview_up_again_refresh(stack, proxy, {"web", "reader", "launch"})
+
+    assert str(outputs["write_client_secret"]).startswith("sec_") and str(outputs["reader_secret"]).startswith("sec_")
+    assert stack.outputs()["write_client_secret"] == "[secret]"
+    assert outputs["launch_at"] == "2026-12-01T10:00:00.000Z"
+    project_id = str(outputs["project_id"])
+    assert api.get_project(project_id).name == f"Quickstart {uid}"
+    reader = api.get_client(str(outputs["reader_client_id"]))
+    assert (reader.type, reader.project_id) == ("read", project_id)
+
+    destroy_everything(stack, proxy, {"web", "reader", "launch"})
     assert api.get_project(project_id).deleted
+    with pytest.raises(NotFoundError):
+        api.get_client(str(outputs["reader_client_id"]))
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_per_environment(make_engine: Callable[..., Engine], proxy: RecordingProxy, api: ManageApi,
-                         tmp_path: Path, stack: str) -> None:
-    example = EXAMPLES / "per-environment"
+@pytest.mark.parametrize("stack_name", ["dev", "staging", "prod"])
+def test_per_environment(make_project: ProjectFactory, proxy: RecordingProxy, api: ManageApi, tmp_path: Path,
+                         stack_name: str) -> None:
+    stack = make_project(directory=EXAMPLES / "per-environment", stack=stack_name)
     app_config = tmp_path / "app.json"
-    engine = example_engine(make_engine, example, stack,
-                            config={"openpanel-per-environment:appConfigPath": str(app_config)})
-    exports = up_twice_then_destroy(engine, example, proxy)
+    stack.set_config({"openpanel-per-environment:appConfigPath": str(app_config)})
+    readers = json.loads(stack.pulumi("config", "get", "openpanel-per-environment:readers").stdout)
+    managed = {"analytics", "environment-created", "app-config"} | {f"reader-{i}" for i in range(len(readers))}
+
+    outputs = preview_up_again_refresh(stack, proxy, managed)
 
     written = json.loads(app_config.read_text())
-    assert written["OPENPANEL_PROJECT_ID"] == exports["project_id"]
-    assert written["OPENPANEL_CLIENT_SECRET"] == exports["write_client_secret"]
+    assert written["OPENPANEL_PROJECT_ID"] == outputs["project_id"]
+    assert written["OPENPANEL_CLIENT_SECRET"] == outputs["write_client_secret"]
     assert oct(os.stat(app_config).st_mode & 0o777) == "0o600"
-    readers = json.loads(stack_config(example, stack)["openpanel-per-environment:readers"])
-    assert len(exports["dashboard_client_ids"]) == len(readers)
-    for client_id in exports["dashboard_client_ids"]:
-        assert api.get_client(client_id).project_id == exports["project_id"]
-    app_config_urn = next(urn for urn in engine.state if urn.endswith("::app-config"))
-    assert "content" in engine.state[app_config_urn].secret_outputs
-    assert exports["write_client_secret"] not in json.dumps(engine.export_state())
+    dashboards = list(outputs["dashboard_client_ids"])  # type: ignore[call-overload]
+    assert len(dashboards) == len(readers)
+    for client_id in dashboards:
+        assert api.get_client(client_id).project_id == outputs["project_id"]
+    assert str(outputs["write_client_secret"]) not in json.dumps(stack.export())
+    protected = {name for name, r in stack.resources().items() if r.get("protect")}
 
-    if stack == "prod":
-        with pytest.raises(ProtectedResourceError):
-            engine.destroy()
-        assert any("openpanel:Project" in urn for urn in engine.state)  # the protected project survived
-        engine.config["openpanel-per-environment:protect"] = "false"
-        unprotect = engine.up(example)
-        # Lifting protect changes nothing in OpenPanel; the destroy attempt may have taken the unprotected
+    if stack_name == "prod":
+        assert protected == managed - {"app-config"}  # the file is no OpenPanel object
+        proxy.reset()
+        refused = stack.destroy(check=False)
+        assert refused.returncode != 0 and "protected" in refused.output
+        assert not any(method == "DELETE" and path.startswith("projects/") for method, path in requests(proxy))
+        assert not api.get_project(str(outputs["project_id"])).deleted
+        stack.set_config({"openpanel-per-environment:protect": "false"})
+        proxy.reset()
+        lifted = stack.up()
+        # Lifting protect changes nothing in OpenPanel; the refused destroy may have taken the unprotected
         # app config file, which this up writes again.
-        assert {step.op for step in unprotect.steps if "openpanel:" in step.urn} == {"same"}
-    engine.destroy()
-    assert engine.state == {} and not app_config.exists()
-    for client_id in exports["dashboard_client_ids"]:
+        assert {s.op for s in lifted.openpanel_steps()} == {"same"}
+        assert requests(proxy) == []
+        assert not any(r.get("protect") for r in stack.resources().values())
+    else:
+        assert protected == set()
+
+    destroy_everything(stack, proxy, managed)
+    assert not app_config.exists()
+    assert api.get_project(str(outputs["project_id"])).deleted
+    for client_id in dashboards:
         with pytest.raises(NotFoundError):
             api.get_client(client_id)
 
 
-def test_multi_org(make_engine: Callable[..., Engine], proxy: RecordingProxy, api: ManageApi,
-                   openpanel: OpenPanelTarget) -> None:
+def test_multi_org_with_credentials_in_stack_config(make_project: ProjectFactory, proxy: RecordingProxy,
+                                                    api: ManageApi, openpanel: OpenPanelTarget) -> None:
     other_id, other_secret = openpanel.other_org()
-    example = EXAMPLES / "multi-org"
-    engine = example_engine(
-        make_engine, example,
-        config={"openpanel-multi-org:customerClientId": other_id,
-                "openpanel-multi-org:customerClientSecret": other_secret,
-                "openpanel-multi-org:customerApiUrl": proxy.url},
-        secret_config_keys=["openpanel-multi-org:customerClientSecret"],
-    )
-    exports = up_twice_then_destroy(engine, example, proxy)
+    # Empty variables: the provider must find every credential in the stack config.
+    stack = make_project(directory=EXAMPLES / "multi-org", env=NO_CREDENTIALS)
+    config = {
+        "openpanel:apiUrl": proxy.url,
+        "openpanel:clientId": openpanel.client_id,
+        "openpanel:clientSecret": openpanel.client_secret,
+        "openpanel-multi-org:customerApiUrl": proxy.url,
+        "openpanel-multi-org:customerClientId": other_id,
+        "openpanel-multi-org:customerClientSecret": other_secret,
+    }
+    if unpaced(openpanel):
+        config["openpanel:rateLimit"] = "off"
+    stack.set_config(config, secret=["openpanel:clientSecret", "openpanel-multi-org:customerClientSecret"])
+    stack_file = (stack.directory / "Pulumi.dev.yaml").read_text()
+    assert openpanel.client_secret not in stack_file and other_secret not in stack_file
+    managed = {"agency-site", "customer-shop", "customer-reporting"}
 
-    assert exports["agency_organization"] != exports["customer_organization"]
+    outputs = preview_up_again_refresh(stack, proxy, managed)
+
+    assert outputs["agency_organization"] != outputs["customer_organization"]
     with pytest.raises(NotFoundError):  # the customer's project is invisible to the agency's credentials
-        api.get_project(exports["customer_project"])
-    state_text = json.dumps(engine.export_state())
-    assert other_secret not in state_text
-    shop = next(view for urn, view in engine.state.items() if urn.endswith("::customer-shop"))
-    assert "connection" in shop.secret_outputs
-    engine.destroy()
-    assert engine.state == {}
+        api.get_project(str(outputs["customer_project"]))
+    assert stack.outputs()["customer_reporting_secret"] == "[secret]"
+    state_text = json.dumps(stack.export())
+    assert other_secret not in state_text and openpanel.client_secret not in state_text
+
+    destroy_everything(stack, proxy, managed)
+    customer_api = ManageApi(Credentials(openpanel.api_url, other_id, other_secret),
+                             ApiSettings(rate_limit=None if unpaced(openpanel) else (20, 10.0)))
+    assert customer_api.get_project(str(outputs["customer_project"])).deleted
+    assert api.get_project(str(outputs["agency_project"])).deleted
 
 
-def test_examples_need_no_credentials_to_preview(make_engine: Callable[..., Engine], proxy: RecordingProxy) -> None:
-    for example, config in (
-        (EXAMPLES / "quickstart", {}),
-        (EXAMPLES / "per-environment", {}),
-        (EXAMPLES / "multi-org", {"openpanel-multi-org:customerClientId": "0f1e2d3c-4b5a-4697-8877-665544332211",
-                                  "openpanel-multi-org:customerClientSecret": "sec_00000000000000000000"}),
-    ):
-        engine = example_engine(make_engine, example, config=config, extra_env={}, remove_env=CREDENTIAL_VARIABLES)
-        plan = engine.preview(example)
-        assert plan.steps and {step.op for step in plan.steps} == {"create"}
-    assert len(proxy.requests) == 0
+@pytest.mark.parametrize("example", ["quickstart", "per-environment", "multi-org"])
+def test_examples_need_no_credentials_to_preview(make_project: ProjectFactory, proxy: RecordingProxy,
+                                                 example: str) -> None:
+    stack = make_project(directory=EXAMPLES / example, env=NO_CREDENTIALS)
+    if example == "multi-org":
+        stack.set_config({"openpanel-multi-org:customerClientId": "0f1e2d3c-4b5a-4697-8877-665544332211",
+                          "openpanel-multi-org:customerClientSecret": "sec_00000000000000000000"},
+                         secret=["openpanel-multi-org:customerClientSecret"])
+    plan = stack.preview()
+    assert plan.openpanel_steps() and {s.op for s in plan.openpanel_steps()} == {"create"}
+    assert requests(proxy) == []

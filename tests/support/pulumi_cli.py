@@ -94,6 +94,8 @@ def isolated_env(scratch: Path, bin_dir: Path, extra: Mapping[str, str] = {},
         "PULUMI_BACKEND_URL": state.as_uri(),
         "PULUMI_HOME": str(home),
         "PULUMI_CONFIG_PASSPHRASE": passphrase,
+        # --event-log is a hidden flag, as the Automation API knows: it sets this too.
+        "PULUMI_DEBUG_COMMANDS": "true",
         **extra,
         **OFFLINE_SETTINGS,
     }
@@ -242,7 +244,8 @@ class PulumiProject:
             event_log = self.scratch / f"events-{self._runs}-{args[0]}.jsonl"
             command += ["--event-log", str(event_log)]
         if args and args[0] not in ("login", "version", "about"):
-            command += ["--stack", self.stack]
+            end = command.index("--") if "--" in command else len(command)
+            command[end:end] = ["--stack", self.stack]
         done = subprocess.run(command, cwd=self.directory, env={**self.env, **env}, capture_output=True,
                               text=True, timeout=timeout, check=False)
         events = []
@@ -287,6 +290,8 @@ class PulumiProject:
     def resources(self, *, show_secrets: bool = False) -> dict[str, dict[str, Any]]:
         """The OpenPanel resources in the state, by name."""
         found = self.export(show_secrets=show_secrets)["deployment"].get("resources") or []
+        if show_secrets:
+            found = _reveal(found)
         return {r["urn"].rsplit("::", 1)[-1]: r for r in found
                 if str(r.get("type", "")).startswith(OPENPANEL_TYPE_PREFIX)}
 
@@ -298,6 +303,22 @@ class PulumiProject:
         if done.returncode != 0:
             return False
         return any(r.get("custom") for r in json.loads(done.stdout)["deployment"].get("resources") or [])
+
+
+# Pulumi's marker of a secret in state: {SECRET_SIG: SECRET_SIG_VALUE, "ciphertext" or "plaintext": ...}.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _reveal(value: Any) -> Any:
+    """`stack export --show-secrets` keeps each secret in an envelope with its JSON text: take it out."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_SIG_VALUE and "plaintext" in value:
+            return json.loads(value["plaintext"])
+        return {key: _reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_reveal(item) for item in value]
+    return value
 
 
 def _link_virtualenv(where: Path) -> None:

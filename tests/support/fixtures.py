@@ -1,0 +1,96 @@
+"""Fixtures every suite shares (a pytest plugin loaded by tests/conftest.py).
+
+Every program runs through a recording proxy, so "zero requests" and "one request per operation" are
+measured the same way against the emulator and against a real server (acceptance mode). Programs run
+under the real Pulumi CLI and language host (`make_project`); without the toolchain those tests skip
+and say why (it needs Go and a few minutes to build once: scripts/pulumi-cli.sh).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import Credentials
+from tests.support.proxy import RecordingProxy
+from tests.support.pulumi_cli import PulumiProject, locate_toolchain
+from tests.support.target import OpenPanelTarget
+
+ProjectFactory = Callable[..., PulumiProject]
+
+
+@pytest.fixture
+def uid() -> str:
+    """A suffix that keeps names unique on a shared (real) server."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def proxy(openpanel: OpenPanelTarget) -> Iterator[RecordingProxy]:
+    with RecordingProxy(openpanel.api_url) as running:
+        yield running
+
+
+def unpaced(openpanel: OpenPanelTarget) -> bool:
+    """The session's emulator has no rate limit, so nobody needs to pace; a real server keeps it."""
+    return openpanel.emulator is not None and openpanel.emulator.rate_limiter is None
+
+
+def provider_env(openpanel: OpenPanelTarget, api_url: str, **settings: str) -> dict[str, str]:
+    """The provider's OPENPANEL_* variables for `api_url` (the proxy), plus tuning `settings`
+    (e.g. OPENPANEL_REQUEST_TIMEOUT="2")."""
+    env = {
+        "OPENPANEL_API_URL": api_url,
+        "OPENPANEL_CLIENT_ID": openpanel.client_id,
+        "OPENPANEL_CLIENT_SECRET": openpanel.client_secret,
+    }
+    if unpaced(openpanel):
+        env["OPENPANEL_RATE_LIMIT"] = "off"
+    return {**env, **settings}
+
+
+@pytest.fixture
+def api(openpanel: OpenPanelTarget) -> ManageApi:
+    """Direct access to the API, for what happens outside Pulumi (and for checking the server)."""
+    return ManageApi(
+        Credentials(openpanel.api_url, openpanel.client_id, openpanel.client_secret),
+        ApiSettings(rate_limit=None if unpaced(openpanel) else (20, 10.0)),
+    )
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin() -> Path:
+    found = locate_toolchain()
+    if found.bin_dir is None:
+        pytest.skip(f"the real Pulumi CLI is not available: {found.reason}")
+    return found.bin_dir
+
+
+@pytest.fixture
+def make_project(pulumi_bin: Path, tmp_path: Path, openpanel: OpenPanelTarget,
+                 proxy: RecordingProxy) -> Iterator[ProjectFactory]:
+    """``make_project(source)`` or ``make_project(directory=path)``: a project with a stack of its own,
+    its provider pointed at the proxy unless ``env`` says otherwise. Whatever a test leaves is destroyed."""
+    made: list[PulumiProject] = []
+
+    def make(source: str | None = None, *, directory: Path | None = None, stack: str = "dev",
+             env: Mapping[str, str] | None = None, copy: bool = True) -> PulumiProject:
+        scratch = tmp_path / f"project-{len(made)}"
+        env = provider_env(openpanel, proxy.url) if env is None else env
+        if directory is not None:
+            project = PulumiProject.from_directory(directory, pulumi_bin, scratch, stack=stack, env=env, copy=copy)
+        else:
+            assert source is not None, "make_project needs a program's source or a directory"
+            project = PulumiProject.from_source(source, pulumi_bin, scratch, stack=stack, env=env)
+        made.append(project)
+        return project
+
+    yield make
+    for project in made:
+        if project.has_resources():
+            # A test that leaves resources has failed already, or kept them protected on purpose.
+            project.destroy(check=False, env=provider_env(openpanel, openpanel.api_url))
