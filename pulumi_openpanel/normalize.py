@@ -8,13 +8,14 @@ server does is what keeps a second ``pulumi up`` free of diffs.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from pulumi.output import Unknown
+
+from pulumi_openpanel.slug import slugify
 
 
 class InputError(ValueError):
@@ -50,24 +51,21 @@ def boolean(value: Any) -> bool:
     return value
 
 
-# Latin letters that Unicode decomposition leaves alone but OpenPanel's slug transliterates.
-_EXTRA_LATIN = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-                              "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th",
-                              "Þ": "TH", "ı": "i"})
-
-
-def slug_hint(name: str) -> str:
-    """The slug OpenPanel would derive from ``name`` before making it unique (an estimate, for checks)."""
-    ascii_text = unicodedata.normalize("NFKD", name.translate(_EXTRA_LATIN)).encode("ascii", "ignore")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
-
-
 def project_name(value: Any) -> str:
+    """A name the server can derive a reachable project id from.
+
+    Refused only when its slug is empty: the server would then create a project whose id is ``""``,
+    which no later request can address. Anything else is the server's own business, including names
+    in other scripts (``Проект`` becomes ``proekt``) and names made of a symbol (``€`` becomes ``euro``).
+    """
     name = text(value)
-    if not slug_hint(name):
+    if not slugify(name):
         raise InputError(
-            f"{name!r} has no Latin letter or digit; OpenPanel derives the project id from the name and "
-            "would create a project with an empty, unreachable id. Include at least one letter A-Z or digit"
+            f"{name!r} has no letter or digit that OpenPanel can turn into an id. The server derives the "
+            "project id from the name: it keeps A-Z and 0-9, spells out accented Latin, Greek, Cyrillic, "
+            "Armenian, Georgian and Arabic letters and some symbols (& as 'and', € as 'euro'), and drops the "
+            "rest (emoji, punctuation, Chinese or Japanese script), so this name would get an empty, "
+            "unreachable id. Add such a letter or digit"
         )
     return name
 

@@ -18,6 +18,7 @@ import pytest
 
 from pulumi_openpanel.emulator import EmulatorServer, SeededOrganization
 from tests.support.manage import PLAIN_SECRET, SECRET_HASH
+from tests.support.slugs import ACCEPTED, REFUSED
 
 StartEmulator = Callable[..., EmulatorServer]
 
@@ -225,14 +226,27 @@ def test_concurrent_creations_get_distinct_ids(fresh_emulator: StartEmulator) ->
 # Behaviour taken from the server's source (not in the observed contract) --------------------
 
 
-def test_names_without_letters_or_digits(fresh_emulator: StartEmulator) -> None:
+def test_project_ids_are_the_servers_slugs(fresh_emulator: StartEmulator) -> None:
+    """Each name the provider accepts gets exactly the id the real server gives it (a fresh emulator, so
+    none of these ids is taken yet and no random suffix hides a wrong slug)."""
     server = fresh_emulator(rate_limit=None)
     seed = server.seed_organization()
     with _client(server, seed) as http:
-        first = http.post("/manage/projects", json={"name": "🚀!!"}).json()["data"]
+        created = {name: http.post("/manage/projects", json={"name": name}).json()["data"] for name, _ in ACCEPTED}
+        assert {name: project["id"] for name, project in created.items()} == dict(ACCEPTED)
+        for name, project_id in ACCEPTED:
+            assert http.get(f"/manage/projects/{project_id}").json()["data"]["name"] == name
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_names_without_letters_or_digits(fresh_emulator: StartEmulator, name: str) -> None:
+    server = fresh_emulator(rate_limit=None)
+    seed = server.seed_organization()
+    with _client(server, seed) as http:
+        first = http.post("/manage/projects", json={"name": name}).json()["data"]
         assert first["id"] == ""
         # The retry appends "-NNNN" to the name, which then slugifies to the digits alone.
-        second = http.post("/manage/projects", json={"name": "🚀!!"}).json()["data"]
+        second = http.post("/manage/projects", json={"name": name}).json()["data"]
         assert len(second["id"]) == 4 and second["id"].isdigit()
         assert http.get("/manage/projects/").status_code == 404
         assert "" in [p["id"] for p in http.get("/manage/projects").json()["data"]]
