@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# The newcomer's main job: set up .venv, start the local OpenPanel emulator, run `pulumi up` of the
-# repository's root project (examples/quickstart) against it, show the outputs, then destroy the stack
-# and stop the emulator. With --keep, the stack and the emulator's database stay in a work directory and
-# the script prints how to carry on.
+# The newcomer's main job: set up .venv, start the local OpenPanel emulator, run a plain `pulumi up` of the
+# repository's root project (the quickstart example) against it, then destroy the stack and stop the
+# emulator, leaving nothing running and nothing behind. With --keep, the stack, its state and the emulator's
+# database stay in a work directory, and the script prints the commands that carry on from a new shell.
 #
-# The Pulumi CLI: `pulumi` (with its Python language host) from PATH if present; otherwise the CLI that
-# scripts/pulumi-cli.sh builds from Go modules (first build: a few minutes), which runs the same program
-# through the Automation API because the language host cannot be built here (see README).
+# The Pulumi toolchain: `pulumi` from PATH when its Python language host is there too (any normal Pulumi
+# installation); otherwise the one scripts/pulumi-cli.sh builds from Go modules (the first build takes
+# several minutes and says so as it goes; then it is reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 keep=0
-[ "${1:-}" = "--keep" ] && keep=1
+case "${1:-}" in
+  "") ;;
+  --keep) keep=1 ;;
+  *) echo "usage: scripts/quickstart.sh [--keep]" >&2; exit 2 ;;
+esac
+
+say() { printf 'quickstart: %s\n' "$*" >&2; }
 
 scripts/setup.sh
-work=$(mktemp -d "${TMPDIR:-/tmp}/openpanel-quickstart.XXXXXX")
-port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-python >/dev/null 2>&1; then
+  toolchain=$(dirname "$(command -v pulumi)")
+else
+  say "no Pulumi with its Python language host on PATH: using the one scripts/pulumi-cli.sh builds"
+  toolchain=$(scripts/pulumi-cli.sh | tail -n 1)
+fi
+export PATH="$toolchain:$PATH"
+say "using $(command -v pulumi) ($(pulumi version))"
 
-.venv/bin/pulumi-openpanel emulator --port "$port" --db "$work/emulator.sqlite3" >"$work/emulator.env" 2>"$work/emulator.log" &
+work=$(mktemp -d "${TMPDIR:-/tmp}/openpanel-quickstart.XXXXXX")
+stack=quickstart
+# The stack's state, Pulumi's own home and the emulator's database all live in the work directory.
+export PULUMI_BACKEND_URL="file://$work/state" PULUMI_HOME="$work/pulumi-home"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}" PULUMI_SKIP_UPDATE_CHECK=true
+mkdir -p "$work/state" "$work/pulumi-home"
+
+.venv/bin/pulumi-openpanel emulator --port 0 --db "$work/emulator.sqlite3" >"$work/emulator.env" 2>"$work/emulator.log" &
 emulator=$!
-stop_emulator() { kill -INT "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null || true; }
-trap stop_emulator EXIT
+cleanup() {
+  kill -TERM "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null || true
+  if [ "$keep" = 0 ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
 for _ in $(seq 100); do
   grep -q OPENPANEL_CLIENT_SECRET "$work/emulator.env" 2>/dev/null && break
   kill -0 "$emulator" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
@@ -27,40 +50,31 @@ for _ in $(seq 100); do
 done
 # shellcheck disable=SC1091
 source "$work/emulator.env"
-echo "quickstart: emulator at $OPENPANEL_API_URL (database $work/emulator.sqlite3)"
+say "emulator at $OPENPANEL_API_URL"
 
-export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}"
-export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p "$work/state"
-
-if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-python >/dev/null 2>&1; then
-  echo "quickstart: using $(command -v pulumi)"
-  pulumi stack select --create quickstart --non-interactive
-  pulumi up --yes --non-interactive
-  pulumi stack output
-  if [ "$keep" = 0 ]; then pulumi destroy --yes --non-interactive; pulumi stack rm --yes --non-interactive; fi
-else
-  if ! command -v go >/dev/null 2>&1 && ! scripts/pulumi-cli.sh --print-dir >/dev/null 2>&1; then
-    echo "quickstart: no Pulumi CLI on PATH and no Go toolchain to build one; install either (see README)" >&2
-    exit 1
-  fi
-  PULUMI_OPENPANEL_CLI_DIR=$(scripts/pulumi-cli.sh | tail -n 1)
-  export PULUMI_OPENPANEL_CLI_DIR
-  echo "quickstart: using the Pulumi CLI built in $PULUMI_OPENPANEL_CLI_DIR"
-  .venv/bin/python scripts/pulumi-up.py up --stack quickstart --backend "$work/state"
-  if [ "$keep" = 0 ]; then
-    .venv/bin/python scripts/pulumi-up.py destroy --stack quickstart --backend "$work/state"
-    rm -f Pulumi.quickstart.yaml  # the stack's settings file, as `pulumi stack rm` would remove it
-  fi
-fi
+pulumi stack select --create "$stack" --non-interactive
+pulumi up --yes --non-interactive --skip-preview
+say "secrets are masked above; \`pulumi stack output --show-secrets\` shows them"
 
 if [ "$keep" = 1 ]; then
+  port=${OPENPANEL_API_URL##*:}
+  {
+    printf 'export PATH=%q:"$PATH"\n' "$toolchain"
+    printf 'export PULUMI_BACKEND_URL=%q PULUMI_HOME=%q PULUMI_CONFIG_PASSPHRASE=%q PULUMI_SKIP_UPDATE_CHECK=true\n' \
+      "$PULUMI_BACKEND_URL" "$PULUMI_HOME" "$PULUMI_CONFIG_PASSPHRASE"
+    cat "$work/emulator.env"
+    printf 'cd %q && pulumi stack select %q\n' "$repo" "$stack"
+  } >"$work/env.sh"
+  chmod 600 "$work/env.sh"
   cat <<MSG
-quickstart: kept in $work. To carry on:
-  .venv/bin/pulumi-openpanel emulator --port $port --db $work/emulator.sqlite3   # prints the same credentials
-  export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
+quickstart: kept in $work. To carry on, in a new shell:
+  $repo/.venv/bin/pulumi-openpanel emulator --port $port --db $work/emulator.sqlite3 &   # the same database and credentials
+  source $work/env.sh          # the toolchain on PATH, the stack's backend, the emulator's credentials
+  pulumi preview               # then up, stack output --show-secrets, refresh, destroy
+When done: pulumi destroy --yes && pulumi stack rm --yes $stack, stop the emulator, rm -rf $work
 MSG
 else
-  rm -rf "$work"
-  echo "quickstart: done; the stack was destroyed and the emulator stopped"
+  pulumi destroy --yes --non-interactive --skip-preview
+  pulumi stack rm --yes --non-interactive "$stack"
+  say "done: the stack was destroyed, the emulator stopped and $work removed"
 fi

@@ -1,4 +1,5 @@
-"""The adopt round trip: adopt, run the generated program, nothing changes on the server, no diff after."""
+"""The adopt round trip: adopt, run the generated program with the real `pulumi` CLI in the directory adopt
+wrote, nothing changes on the server, no diff after."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ProjectUpdate, ReferenceCreate
-from tests.engine.driver import Engine
+from tests.support.fixtures import ProjectFactory
 from tests.support.proxy import RecordingProxy
 from tests.support.target import OpenPanelTarget
 
@@ -49,9 +50,10 @@ def adopt(monkeypatch: pytest.MonkeyPatch, api_url: str, client_id: str, secret:
     assert cli.main(["adopt", *args]) == 0
 
 
+@pytest.mark.cli
 def test_adopting_one_project_round_trips_without_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                           openpanel: OpenPanelTarget, api: ManageApi,
-                                                          proxy: RecordingProxy, make_engine: Callable[..., Engine],
+                                                          proxy: RecordingProxy, make_project: ProjectFactory,
                                                           uid: str, capsys: pytest.CaptureFixture[str]) -> None:
     seeded = seed(api, uid)
     project_id = seeded["projects"][0]
@@ -64,22 +66,23 @@ def test_adopting_one_project_round_trips_without_changes(monkeypatch: pytest.Mo
     assert "secret unknown" in program and openpanel.client_secret not in program
     assert program.count("    adopt=") == 1 + 2 + 2  # the project, its write client and reader, two references
 
-    engine = make_engine()
+    stack = make_project(directory=tmp_path / "adopted", copy=False)
     proxy.reset()
-    first = engine.up(tmp_path / "adopted")
-    assert {step.op for step in first.steps} == {"create"}
+    first = stack.up()
+    assert {step.op for step in first.openpanel_steps()} == {"create"}
     assert {r.method for r in proxy.requests} == {"GET"}
-    assert len(proxy.requests) == len(first.steps)
+    assert len(proxy.requests) == len(first.openpanel_steps())
     assert snapshot(api, project_id) == before
 
     proxy.reset()
-    second = engine.up(tmp_path / "adopted")
+    second = stack.up("--expect-no-changes")
     assert not second.changed and len(proxy.requests) == 0
     assert snapshot(api, project_id) == before
 
 
+@pytest.mark.cli
 def test_adopting_a_whole_organization(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                       fresh_emulator: Callable[..., EmulatorServer],
+                                       make_project: ProjectFactory, fresh_emulator: Callable[..., EmulatorServer],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     server = fresh_emulator(rate_limit=None)
     org = server.seed_organization("Agency")
@@ -97,16 +100,17 @@ def test_adopting_a_whole_organization(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert summary["skipped_clients"] == [org.client_id]
     assert "gone" not in (tmp_path / "org" / "__main__.py").read_text()
 
-    engine = Engine(project="openpanel-adopted",
-                    extra_env={"OPENPANEL_API_URL": server.api_url, "OPENPANEL_CLIENT_ID": org.client_id,
-                               "OPENPANEL_CLIENT_SECRET": org.client_secret, "OPENPANEL_RATE_LIMIT": "off"})
+    stack = make_project(directory=tmp_path / "org", copy=False,
+                         env={"OPENPANEL_API_URL": server.api_url, "OPENPANEL_CLIENT_ID": org.client_id,
+                              "OPENPANEL_CLIENT_SECRET": org.client_secret, "OPENPANEL_RATE_LIMIT": "off"})
     server.reset_requests()
-    first = engine.up(tmp_path / "org")
-    assert len(first.steps) == 2 + 5 + 4
+    first = stack.up()
+    assert len(first.openpanel_steps()) == 2 + 5 + 4
     assert {record.method for record in server.requests} == {"GET"}
     server.reset_requests()
-    assert not engine.up(tmp_path / "org").changed
+    assert not stack.up("--expect-no-changes").changed
     assert len(server.requests) == 0
+    stack.destroy()
 
 
 def test_adopt_prints_a_block_to_paste(monkeypatch: pytest.MonkeyPatch, openpanel: OpenPanelTarget, api: ManageApi,

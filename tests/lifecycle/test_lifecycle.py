@@ -12,6 +12,7 @@ from pulumi_openpanel import models
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.emulator.credentials import verify_secret
+from pulumi_openpanel.errors import NotFoundError
 from tests.support.fixtures import ProjectFactory, provider_env, unpaced
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import CREDENTIAL_VARIABLES, SECRET_SIG, SECRET_SIG_VALUE, PulumiProject
@@ -101,7 +102,8 @@ def test_preview_up_silent_up_refresh_and_destroy_cost_what_they_should(
     proxy.reset()
     gone = stack.destroy()
     assert gone.ops_by_name() == {"web": ["delete"], "reader": ["delete"], "launch": ["delete"]}
-    assert sorted(m for m, _ in requests(proxy)).count("DELETE") >= 3
+    assert sorted(requests(proxy)) == sorted([("DELETE", f"{kind}/{ids[name]}") for kind, name in (
+        ("projects", "web"), ("clients", "reader"), ("references", "launch"))])
     assert stack.resources() == {}
     assert api.get_project(ids["web"]).deleted
     proxy.reset()
@@ -145,7 +147,7 @@ def test_a_rename_is_one_patch_and_a_client_type_change_replaces(make_project: P
     new_reader = outputs_of(stack, "reader")
     assert stack.state_ids()["reader"] != old_reader and new_reader["type"] == "write"
     assert new_reader["secret"].startswith("sec_")
-    with pytest.raises(Exception, match="404|not found|Not found"):
+    with pytest.raises(NotFoundError):
         api.get_client(old_reader)
 
 
@@ -166,7 +168,7 @@ def test_moving_a_reference_to_another_project_replaces_it(make_project: Project
     moved = stack.up()
     assert "replace" in moved.ops("launch")
     assert outputs_of(stack, "launch")["project_id"] == f"app-{uid}"
-    with pytest.raises(Exception, match="404|not found|Not found"):
+    with pytest.raises(NotFoundError):
         api.get_reference(old_id)
 
 

@@ -1,1 +1,0 @@
-"""Test-side stand-in for the Pulumi engine, driving the real Python dynamic-provider plugin."""
