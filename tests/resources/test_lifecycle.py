@@ -232,14 +232,18 @@ def test_destroy_deletes_everything_and_a_second_destroy_does_nothing(engine: En
                                                                      api: ManageApi, uid: str) -> None:
     engine.up(quickstart(uid))
     ids = {name: engine.state[u].id for name, u in (("p", PROJECT), ("c", CLIENT), ("r", REFERENCE))}
+    ids["w"] = engine.state[PROJECT].outputs["client_id"]  # the project's write client goes with it
     proxy.reset()
 
     engine.destroy()
 
     assert engine.state == {}
-    assert sorted(r.method for r in proxy.requests) == ["DELETE", "DELETE", "DELETE"]
+    assert sorted(r.path.rsplit("/manage", 1)[1] for r in proxy.requests if r.method == "DELETE") == sorted(
+        [f"/clients/{ids['c']}", f"/clients/{ids['w']}", f"/projects/{ids['p']}", f"/references/{ids['r']}"]
+    )
+    assert len(proxy.requests) == 4
     assert api.get_project(ids["p"]).deleted
-    for getter, key in ((api.get_client, "c"), (api.get_reference, "r")):
+    for getter, key in ((api.get_client, "c"), (api.get_client, "w"), (api.get_reference, "r")):
         with pytest.raises(NotFoundError):
             getter(ids[key])
     proxy.reset()
