@@ -166,7 +166,7 @@ def test_a_failed_project_delete_is_finished_by_the_next_delete(
         ("DELETE", f"/projects/{project_id}", 200),
     ]
     assert_closed(api, openpanel, project_id, outs)
-    assert not [c for c in api.list_clients(project_id)]  # no leftover
+    assert api.list_clients(project_id) == []  # no leftover
     for text in (message, repr(raised.value), caplog.text):
         assert outs["client_secret"] not in text and openpanel.client_secret not in text
 
