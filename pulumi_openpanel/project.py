@@ -13,7 +13,7 @@ from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.client import create_client_reconciled
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.errors import ApiError, OpenPanelError
+from pulumi_openpanel.errors import ApiError, NotFoundError, OpenPanelError
 from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
 from pulumi_openpanel.models import Project as ProjectModel
 from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
@@ -22,6 +22,10 @@ log = logging.getLogger("pulumi_openpanel.project")
 
 # The name OpenPanel gives the write client it creates with every project.
 FIRST_CLIENT_NAME = "First client"
+
+
+class ProjectDeleteError(OpenPanelError):
+    """A project delete stopped half-way; the resource stays in the stack and the next destroy finishes."""
 
 
 class ProjectProvider(OpenPanelProvider):
@@ -104,7 +108,55 @@ class ProjectProvider(OpenPanelProvider):
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
         return project_outputs(api.update_project(object_id, ProjectUpdate(**changed)))
 
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the project's write client, then the project: a destroy must close the door at once.
+
+        OpenPanel only soft-deletes a project and keeps its clients, which go on authenticating (ingestion
+        included) until the purge 24 h later. So the write client created with the project, the one whose
+        id the outputs hold as ``client_id`` (its secret is the ``client_secret`` output), is deleted
+        first; that is a hard delete, and its secret stops working at once. One DELETE each, no lookup.
+
+        Order: client first, project last. If the client delete fails, the project is not touched and
+        the next destroy starts over (a client that did go meanwhile answers 404). If the project delete
+        fails, this raises, the resource stays in the stack with the same outputs, and the next destroy
+        finds the client gone (404 counts as done) and deletes the project. The other order would be
+        worse: once the project is soft-deleted, a ``pulumi refresh`` reads it as gone and drops the
+        resource, and with it the only record of a client left alive.
+
+        Only that one client: other clients of the project (made by a person, another stack, or a
+        ``Client`` resource, which deletes its own) are left alone. An adopted project has no
+        ``client_id`` (the stack never created or held its write client, whose secret it cannot know),
+        so its destroy deletes no client: its clients lapse with the project after 24 h, or can be
+        adopted as ``Client`` resources to go at once. No client is looked up by name or type to guess.
+        """
+        api = self.api(props)
+        write_client_id = props.get("client_id")
+        if isinstance(write_client_id, str) and write_client_id:
+            try:
+                api.delete_client(write_client_id)
+                log.info("deleted write client %s of project %s", write_client_id, id_)
+            except NotFoundError:
+                log.info("write client %s of project %s is already gone", write_client_id, id_)
+            except OpenPanelError as exc:
+                raise ProjectDeleteError(
+                    f"project {id_!r} was not deleted: its write client {write_client_id} is deleted first, so "
+                    f"that its secret stops working at once, and that failed: {exc}. The project stays in the "
+                    "stack; run the destroy again"
+                ) from exc
+        try:
+            api.delete_project(id_)
+        except NotFoundError:
+            pass
+        except OpenPanelError as exc:
+            if not write_client_id:
+                raise
+            raise ProjectDeleteError(
+                f"the write client of project {id_!r} is deleted, but the project itself could not be: {exc}. "
+                "The project stays in the stack; run the destroy again to finish"
+            ) from exc
+
     def delete_object(self, api: ManageApi, object_id: str) -> None:
+        """The project alone (soft delete); :meth:`delete` is what a destroy runs."""
         api.delete_project(object_id)
 
 

@@ -2,7 +2,7 @@
 
 It adds what sits around the routes on the real server: the optional API root prefix
 (self-hosted installs serve the API under e.g. ``/api``), Fastify's 404 for unknown routes,
-the per-client rate limit on matched routes only, and a log of every request served.
+the per-client rate limit on matched Manage API routes only, and a log of every request served.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def build_app(
         if match is None:
             return _to_response(route_not_found(method, target), {})
         limit_headers: dict[str, str] = {}
-        if rate_limiter is not None:
+        if rate_limiter is not None and match.route.auth == "manage":
             client = request.client
             key = request.headers.get("openpanel-client-id") or (client.host if client else "unknown")
             decision = rate_limiter.hit(key)

@@ -21,6 +21,7 @@ from pulumi_openpanel.emulator.protocol import (
     ApiRequest,
     ApiResponse,
     forbidden_project,
+    ingestion_refused,
     internal_error,
     json_response,
     not_found,
@@ -79,6 +80,8 @@ class ManageApi:
     def handle(self, match: RouteMatch, request: ApiRequest) -> ApiResponse:
         try:
             body = read_body(request)
+            if match.route.auth == "ingestion":
+                return self.track(request)
             parsed: dict[str, Any] = {}
             if match.route.schema is not None:
                 try:
@@ -114,6 +117,36 @@ class ManageApi:
         if not self._verified.check(client.id, secret, client.secret_hash):
             raise ApiError(unauthorized("Manage: Invalid client secret"))
         return client
+
+    def track(self, request: ApiRequest) -> ApiResponse:
+        """``POST /track``, emulated as far as OpenPanel's SDK authentication and no further.
+
+        It exists so that tests can see whether a project's write client still opens the door: on the
+        real server a soft-deleted project's clients keep passing this check until the purge 24 h later
+        (the project row is still there), and only deleting the client makes its secret fail at once.
+
+        Checked in the server's order: the client id's form, the client, its project (soft-deleted ones
+        count), then the secret. Not emulated: the Origin/CORS acceptance of browser SDKs (a request
+        without a valid secret is refused here even when its Origin would pass), IP and profile filters,
+        bot detection, the payload; an accepted event is discarded and answered with an empty 200.
+        Refusals are the server's plain-text 401s, which never repeat the offered secret.
+        """
+        client_id = request.header("openpanel-client-id") or ""
+        secret = request.header("openpanel-client-secret") or ""
+        if not client_id:
+            return ingestion_refused("Ingestion: Missing client id")
+        if not _CLIENT_ID.fullmatch(client_id):
+            return ingestion_refused("Ingestion: Client ID must be a valid UUIDv4")
+        client = self.store.find_client(client_id)
+        if client is None:
+            return ingestion_refused("Ingestion: Invalid client id")
+        if not client.project_id or self.store.get_project(client.organization_id, client.project_id) is None:
+            return ingestion_refused("Ingestion: Client has no project")
+        if client.ignore_cors_and_secret:
+            return ApiResponse(200, b"", content_type="text/plain; charset=utf-8")
+        if client.secret_hash and secret and self._verified.check(client.id, secret, client.secret_hash):
+            return ApiResponse(200, b"", content_type="text/plain; charset=utf-8")
+        return ingestion_refused("Ingestion: Invalid cors or secret")
 
     def _require_project(self, caller: ClientAuth, project_id: str) -> None:
         if self.store.get_project(caller.organization_id, project_id) is None:

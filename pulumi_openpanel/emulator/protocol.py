@@ -1,8 +1,8 @@
 """Requests and answers as the emulator's logic sees them, free of any web framework.
 
 Also the error bodies, which differ by source on the real server: Fastify's own 404, the
-application's error handler (``status``/``error``/``message``), the auth hook (no ``status``)
-and the production-mode 500 that is plain text.
+application's error handler (``status``/``error``/``message``), the auth hook (no ``status``),
+the ingestion auth hook and the production-mode 500, both plain text.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ def not_found(what: str) -> ApiResponse:
 
 def unauthorized(message: str) -> ApiResponse:
     return json_response(401, {"error": "Unauthorized", "message": message})
+
+
+def ingestion_refused(message: str) -> ApiResponse:
+    """The ingestion auth hook's refusal: a 401 whose body is the bare message, as plain text."""
+    return ApiResponse(401, message.encode(), content_type="text/plain; charset=utf-8")
 
 
 def forbidden_project() -> ApiResponse:

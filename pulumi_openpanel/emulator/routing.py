@@ -1,4 +1,4 @@
-"""The Manage API's route table and a matcher with Fastify's rules.
+"""The Manage API's route table (and the one ingestion route) and a matcher with Fastify's rules.
 
 Parameters must be non-empty (so ``/manage/projects/`` matches nothing, which is why the
 project whose id is ``""`` cannot be reached), are percent-decoded after the path is split,
@@ -20,6 +20,8 @@ class Route:
     pattern: str
     handler: str  # name of the ManageApi method that answers
     schema: Schema | None = None
+    # "manage": root-client auth and the Manage API's rate limit; "ingestion": the SDK's auth, no such limit.
+    auth: str = "manage"
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -50,6 +52,8 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/manage/references/:id", "delete_reference"),
     Route("GET", "/manage/projects/:projectId/dashboards", "list_dashboards"),
     Route("GET", "/manage/projects/:projectId/dashboards/:dashboardId/reports", "list_reports"),
+    # Event ingestion, emulated only as far as its authentication (see ManageApi.track).
+    Route("POST", "/track", "track", auth="ingestion"),
 )
 
 

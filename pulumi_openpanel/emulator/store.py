@@ -108,6 +108,8 @@ class ClientAuth:
     type: str
     organization_id: str
     secret_hash: str | None
+    project_id: str | None = None
+    ignore_cors_and_secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,14 @@ class Store:
             row = self._conn.execute("SELECT * FROM clients WHERE id = ?", (client_id,)).fetchone()
         if row is None:
             return None
-        return ClientAuth(row["id"], row["type"], row["organization_id"], row["secret_hash"])
+        return ClientAuth(
+            row["id"],
+            row["type"],
+            row["organization_id"],
+            row["secret_hash"],
+            row["project_id"],
+            bool(row["ignore_cors_and_secret"]),
+        )
 
     def get_client(self, organization_id: str, client_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -359,6 +359,44 @@ class TestProjects:
         assert api.data("GET", f"/manage/references/{reference['id']}")["projectId"] == created["id"]
 
 
+# Ingestion authentication -------------------------------------------------------------------
+#
+# Not a Manage API route, but what a project's write client is for: whether its secret still opens
+# the door after a destroy is the point of deleting that client with the project.
+
+TRACK_EVENT = {"type": "track", "payload": {"name": "conformance_probe"}}
+
+
+def _track(api: ManageHttp, client_id: str, secret: str) -> Any:
+    return api.post(
+        "/track", json=TRACK_EVENT, headers={"openpanel-client-id": client_id, "openpanel-client-secret": secret}
+    )
+
+
+class TestIngestionAuth:
+    def test_first_client_still_ingests_after_soft_delete(self, api: ManageHttp, tracker: Tracker) -> None:
+        created = tracker.project()
+        first = created["client"]
+        before = _track(api, first["id"], first["secret"])
+        assert 200 <= before.status_code < 300, before.text
+        assert api.delete(f"/manage/projects/{created['id']}").status_code == 200
+        after = _track(api, first["id"], first["secret"])
+        assert 200 <= after.status_code < 300, after.text
+
+    def test_deleted_client_no_longer_ingests(self, api: ManageHttp, tracker: Tracker) -> None:
+        created = tracker.project()
+        first = created["client"]
+        assert api.delete(f"/manage/clients/{first['id']}").status_code == 200
+        tracker.forget_client(first["id"])
+        refused = _track(api, first["id"], first["secret"])
+        assert refused.status_code == 401
+        assert first["secret"] not in refused.text
+
+    def test_wrong_secret_is_refused(self, api: ManageHttp, tracker: Tracker) -> None:
+        first = tracker.project()["client"]
+        assert _track(api, first["id"], "sec_00000000000000000000").status_code == 401
+
+
 # Clients ------------------------------------------------------------------------------------
 
 

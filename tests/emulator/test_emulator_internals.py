@@ -310,3 +310,50 @@ def test_uuid_ids_in_other_spellings_are_found(fresh_emulator: StartEmulator) ->
         for spelling in (seed.client_id.upper(), seed.client_id.replace("-", ""), f"{{{seed.client_id}}}"):
             assert http.get(f"/manage/clients/{spelling}").json()["data"]["id"] == seed.client_id
         assert http.get(f"/manage/clients/{seed.client_id}x").status_code == 500
+
+
+# Ingestion authentication (POST /track) -----------------------------------------------------
+
+
+def _track(server: EmulatorServer, client_id: str | None, secret: str | None) -> httpx.Response:
+    headers = {"openpanel-client-id": client_id, "openpanel-client-secret": secret}
+    return httpx.post(
+        f"{server.api_url}/track",
+        json={"type": "track", "payload": {"name": "probe"}},
+        headers={name: value for name, value in headers.items() if value is not None},
+    )
+
+
+def test_track_refusals_are_the_servers_plain_text_messages(fresh_emulator: StartEmulator) -> None:
+    server = fresh_emulator(rate_limit=None)
+    seed = server.seed_organization()
+    with _client(server, seed) as http:
+        created = http.post("/manage/projects", json={"name": "Ingest"}).json()["data"]
+    first = created["client"]
+    organization_wide = seed  # a root client without a project
+    cases = [
+        ((None, first["secret"]), "Ingestion: Missing client id"),
+        (("not-a-uuid", first["secret"]), "Ingestion: Client ID must be a valid UUIDv4"),
+        ((str(uuid.uuid4()), first["secret"]), "Ingestion: Invalid client id"),
+        ((organization_wide.client_id, organization_wide.client_secret), "Ingestion: Client has no project"),
+        ((first["id"], "sec_00000000000000000000"), "Ingestion: Invalid cors or secret"),
+        ((first["id"], None), "Ingestion: Invalid cors or secret"),
+    ]
+    for (client_id, secret), message in cases:
+        refused = _track(server, client_id, secret)
+        assert (refused.status_code, refused.text) == (401, message)
+        assert refused.headers["content-type"].startswith("text/plain")
+    accepted = _track(server, first["id"], first["secret"])
+    assert (accepted.status_code, accepted.content) == (200, b"")
+
+
+def test_track_is_outside_the_manage_rate_limit(fresh_emulator: StartEmulator) -> None:
+    server = fresh_emulator(rate_limit=(1, 60))
+    seed = server.seed_organization()
+    with _client(server, seed) as http:
+        created = http.post("/manage/projects", json={"name": "Ingest"}).json()["data"]
+        first = created["client"]
+        answers = [_track(server, first["id"], first["secret"]) for _ in range(3)]
+        assert {a.status_code for a in answers} == {200}
+        assert not any(name.startswith("x-ratelimit") for a in answers for name in a.headers)
+        assert http.get("/manage/projects").status_code == 429  # the one Manage request was the POST

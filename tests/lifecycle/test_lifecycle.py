@@ -102,10 +102,15 @@ def test_preview_up_silent_up_refresh_and_destroy_cost_what_they_should(
     proxy.reset()
     gone = stack.destroy()
     assert gone.ops_by_name() == {"web": ["delete"], "reader": ["delete"], "launch": ["delete"]}
-    assert sorted(requests(proxy)) == sorted([("DELETE", f"{kind}/{ids[name]}") for kind, name in (
-        ("projects", "web"), ("clients", "reader"), ("references", "launch"))])
+    # The project's write client goes with it: its secret, exported by the stack, stops working at once.
+    assert sorted(requests(proxy)) == sorted([("DELETE", f"projects/{ids['web']}"),
+                                              ("DELETE", f"clients/{web['client_id']}"),
+                                              ("DELETE", f"clients/{ids['reader']}"),
+                                              ("DELETE", f"references/{ids['launch']}")])
     assert stack.resources() == {}
     assert api.get_project(ids["web"]).deleted
+    with pytest.raises(NotFoundError):
+        api.get_client(web["client_id"])
     proxy.reset()
     assert stack.destroy().openpanel_steps() == [] and requests(proxy) == []
 
