@@ -36,6 +36,17 @@ def _rate_limit(text: str) -> tuple[int, float]:
     return limit, window
 
 
+def _port(text: str) -> int:
+    # Checked here because socket.bind() reports an out-of-range port as OverflowError, with a traceback.
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return port
+
+
 def _seconds(text: str) -> float:
     import math
 
@@ -53,9 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=DEFAULT_PORT,
-        help=f"port to listen on, 0 for any (default: {DEFAULT_PORT})",
+        help=f"port to listen on; 0 picks a free one, shown in the export lines (default: {DEFAULT_PORT})",
     )
     parser.add_argument("--db", metavar="PATH", help="SQLite file to keep data in (default: memory only)")
     parser.add_argument("--root-path", default="", metavar="PREFIX", help="serve the API below a prefix such as /api")
@@ -87,6 +98,23 @@ def _export(name: str, value: str) -> str:
     import shlex
 
     return f"export {name}={shlex.quote(value)}"
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """One or two lines for a port that cannot be had, never a traceback.
+
+    A busy port is the common case (a previous emulator still running, another service on
+    3333), and what to do about it is always the same: choose a port, or let the system pick.
+    """
+    import errno
+
+    where = f"{host}:{port}"
+    hint = "Choose another port with --port N, or --port 0 to let the system pick a free one."
+    if exc.errno == errno.EADDRINUSE:
+        return f"pulumi-openpanel emulator: port {port} is already in use ({where}).\n{hint}"
+    if exc.errno == errno.EACCES:
+        return f"pulumi-openpanel emulator: not allowed to listen on port {port} ({where}).\n{hint}"
+    return f"pulumi-openpanel emulator: cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _shut_down(server: EmulatorServer, stop_timeout: float) -> int:
@@ -195,7 +223,7 @@ def _serve(server: EmulatorServer, args: argparse.Namespace, stop_signals: StopS
     try:
         server.start()
     except OSError as exc:
-        print(f"pulumi-openpanel emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(_cannot_listen(args.host, args.port, exc), file=sys.stderr)
         return 1
     lines = [
         _export("OPENPANEL_API_URL", server.api_url),

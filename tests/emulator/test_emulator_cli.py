@@ -301,25 +301,46 @@ def test_a_stop_that_hangs_is_cut_short_with_status_1(processes: list[EmulatorPr
     _assert_port_free(port, after_connections=True)
 
 
-def test_busy_port_is_reported(processes: list[EmulatorProcess]) -> None:
+def test_busy_port_is_reported_in_two_lines(processes: list[EmulatorProcess]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
-        process = _start(processes, "--port", str(busy.getsockname()[1]))
+        port = busy.getsockname()[1]
+        process = _start(processes, "--port", str(port), command=_COMMAND)
         assert process.wait(_EXIT_TIMEOUT) == 1
-        assert "cannot listen" in process.stderr()
+        stderr = process.stderr()
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 2, stderr
+    assert f"port {port} is already in use" in lines[0]
+    assert "--port N" in lines[1] and "--port 0" in lines[1]
+
+
+def test_port_0_picks_a_free_port_and_prints_it(processes: list[EmulatorProcess]) -> None:
+    process = _start(processes, "--port", "0", command=_COMMAND)
+    exports = process.read_exports(3)
+    api_url = exports["OPENPANEL_API_URL"]
+    port = _port_of(api_url)
+    assert api_url == f"http://127.0.0.1:{port}"
+    assert f"at {api_url} " in process.read_stderr_line()
+    headers = _headers(exports["OPENPANEL_CLIENT_ID"], exports["OPENPANEL_CLIENT_SECRET"])
+    assert httpx.get(f"{api_url}/manage/projects", headers=headers).status_code == 200
+    assert process.stop(signal.SIGTERM) == 0
 
 
 @pytest.mark.parametrize(
     ("option", "value", "expected"),
     [
+        # Out of range, bind() would raise OverflowError: a traceback instead of a usage line.
+        ("--port", "70000", "port number from 0 to 65535"),
+        ("--port", "-1", "port number from 0 to 65535"),
+        ("--port", "http", "port number from 0 to 65535"),
         ("--stop-timeout", "0", "positive number of seconds"),
         ("--stop-timeout", "nan", "positive number of seconds"),
         ("--stop-timeout", "inf", "positive number of seconds"),
         ("--stop-timeout", "soon", "a number of seconds"),
     ],
 )
-def test_bad_stop_timeout_is_a_usage_error(
+def test_bad_port_or_stop_timeout_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], option: str, value: str, expected: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
