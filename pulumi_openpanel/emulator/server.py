@@ -121,17 +121,46 @@ class EmulatorServer:
                 raise RuntimeError("the emulator did not start") from self._failure
             time.sleep(0.005)
 
+    @property
+    def serving(self) -> bool:
+        """Whether the server thread is still running (it may be shutting down)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def failure(self) -> BaseException | None:
+        """What ended the server thread, if it ended by an exception."""
+        return self._failure
+
+    def request_stop(self, *, force: bool = False) -> None:
+        """Ask the server thread to stop, without waiting; see :meth:`wait_stopped`.
+
+        A graceful stop lets in-flight requests finish; ``force=True`` stops waiting for them.
+        Only plain attribute writes that uvicorn polls from its own loop: safe from any thread.
+        """
+        if self._server is not None:
+            self._server.should_exit = True
+            if force:
+                self._server.force_exit = True
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the server thread to end; whether it did.
+
+        Bounded on purpose: the command must exit even when a stop hangs.
+        """
+        if self._thread is None:
+            return True
+        self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop serving and close the database. Safe to call more than once."""
         if self._stopped:
             return
         self._stopped = True
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=_STOP_TIMEOUT)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=_STOP_TIMEOUT)
+        self.request_stop()
+        if not self.wait_stopped(_STOP_TIMEOUT):
+            self.request_stop(force=True)
+            self.wait_stopped(_STOP_TIMEOUT)
         self.store.close()
 
     def __enter__(self) -> EmulatorServer:
