@@ -23,6 +23,7 @@ from pulumi_openpanel._version import __version__
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import resolve_credentials
 from pulumi_openpanel.errors import OpenPanelError, redact
+from pulumi_openpanel.install_source import installed_requirement
 from pulumi_openpanel.models import Client, Project, Reference
 
 
@@ -153,7 +154,7 @@ def write_project(directory: Path, program: str, name: str) -> list[Path]:
             f"name: {name}\ndescription: OpenPanel objects adopted by pulumi-openpanel\n"
             "runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n"
         ),
-        "requirements.txt": f"pulumi>=3.271,<4\npulumi-openpanel>={__version__}\n",
+        "requirements.txt": f"pulumi>=3.271,<4\n{installed_requirement()}\n",
     }
     written = []
     for filename, content in files.items():
