@@ -67,12 +67,13 @@ def locate_toolchain() -> Toolchain:
     if override:
         missing = _missing(Path(override))
         return Toolchain(None, f"{CLI_DIR_ENV}: {missing}") if missing else Toolchain(Path(override))
-    if shutil.which("go") is None:
-        return Toolchain(None, "Go is not installed, so scripts/pulumi-cli.sh cannot build the Pulumi toolchain")
     done = subprocess.run(["bash", str(BUILD_SCRIPT), "--check"], capture_output=True, text=True, timeout=60,
                           check=False)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
+        if shutil.which("go") is None:
+            return Toolchain(None, "the Pulumi toolchain is not built, and Go, which scripts/pulumi-cli.sh needs "
+                                   "to build it, is not installed")
         return Toolchain(None, f"the Pulumi toolchain is not built: run {BUILD_SCRIPT} (several minutes, once)")
     bin_dir = Path(lines[-1])
     missing = _missing(bin_dir)
