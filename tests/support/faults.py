@@ -16,6 +16,10 @@ below the provider's retry budget (5 attempts) can never exhaust it, by construc
 The hash sees the request with the run's unique suffix (``plan.mask(uid)``) and server-made ids (UUIDs,
 new in every run) replaced by placeholders, so that it is the same from one run to the next; attempts
 and caps are still counted per actual request. Everything that fired is recorded in ``plan.fired``.
+
+Requests that are identical on the wire are one request to a plan, whoever sends them: two projects'
+lookups (``GET /projects``) share their attempts and their cap. Which of the senders meets the fault
+then depends on order, but how many faults fire does not: each one costs one more identical request.
 """
 
 from __future__ import annotations
