@@ -1,63 +1,57 @@
-"""Fixtures of the reliability tests: engines whose provider talks through a fault-injecting proxy."""
+"""Fixtures of the reliability tests: stacks whose provider talks to the API through a fault-injecting proxy.
+
+The shared fixtures (uid, api, make_project, ...) come from tests/support/fixtures.py.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from pulumi_openpanel.api import ManageApi
-from tests.engine.driver import Engine
-from tests.reliability.world import direct_api, provider_env
 from tests.support.faults import FaultPlan
+from tests.support.fixtures import ProjectFactory, provider_env
 from tests.support.proxy import RecordingProxy
+from tests.support.pulumi_cli import PulumiProject
 from tests.support.target import OpenPanelTarget
 
 
 @dataclass
 class Rig:
-    """One engine whose provider reaches the API through ``proxy`` (which applies ``plan``)."""
+    """One stack (run by the real CLI) whose provider reaches the API through ``proxy``, which applies ``plan``."""
 
-    engine: Engine
+    project: PulumiProject
     proxy: RecordingProxy
     plan: FaultPlan
 
 
-@pytest.fixture
-def uid() -> str:
-    return uuid.uuid4().hex[:8]
+RigFactory = Callable[..., Rig]
 
 
 @pytest.fixture
-def api(openpanel: OpenPanelTarget) -> ManageApi:
-    return direct_api(openpanel.api_url, openpanel.client_id, openpanel.client_secret)
+def rig(make_project: ProjectFactory, openpanel: OpenPanelTarget, uid: str) -> Iterator[RigFactory]:
+    """``rig(source, plan, **settings)``: a stack of the program ``source``, its provider configured by
+    ``settings`` (OPENPANEL_* variables, e.g. OPENPANEL_REQUEST_TIMEOUT="0.75") on top of the shared ones.
 
-
-def _rate_limit(openpanel: OpenPanelTarget) -> str:
-    return "off" if openpanel.emulator is not None and openpanel.emulator.rate_limiter is None else "20/10"
-
-
-@pytest.fixture
-def rig(openpanel: OpenPanelTarget) -> Iterator[Callable[..., Rig]]:
-    """``rig(plan, timeout=..., parallel=...)``; leftovers are destroyed afterwards without faults."""
+    The plan draws without the test's ``uid``, so that its faults are the same in every run. Whatever
+    the test leaves is destroyed afterwards, without faults, by make_project (directly, not through the
+    proxy, which is stopped first).
+    """
     made: list[Rig] = []
 
-    def make(plan: FaultPlan | None = None, *, timeout: float | None = None, **engine_kwargs: Any) -> Rig:
-        plan = plan or FaultPlan([])
+    def make(source: str, plan: FaultPlan | None = None, **settings: str) -> Rig:
+        plan = (plan or FaultPlan([])).mask(uid)
         proxy = RecordingProxy(openpanel.api_url, fault=plan).start()
-        env = provider_env(proxy.url, openpanel.client_id, openpanel.client_secret,
-                           rate_limit=_rate_limit(openpanel), timeout=timeout)
-        made.append(Rig(Engine(extra_env=env, **engine_kwargs), proxy, plan))
+        try:
+            project = make_project(source, env=provider_env(openpanel, proxy.url, **settings))
+        except BaseException:
+            proxy.stop()
+            raise
+        made.append(Rig(project, proxy, plan))
         return made[-1]
 
     yield make
     for each in made:
         each.plan.rules.clear()
-        try:
-            if each.engine.state:
-                each.engine.destroy()
-        finally:
-            each.proxy.stop()
+        each.proxy.stop()
