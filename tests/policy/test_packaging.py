@@ -3,6 +3,7 @@ works without the `policy` extra."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from pulumi_openpanel import __version__, cli
+from pulumi_openpanel.policy import POLICIES
 from pulumi_openpanel.policy_pack import PACK_DIRECTORY
 from tests.support.pulumi_cli import REPO_ROOT
 
@@ -85,3 +87,19 @@ def test_the_pack_files_are_package_data_and_the_extra_is_declared() -> None:
     assert re.search(r'^pulumi_openpanel = \[.*"policy/pack/PulumiPolicy.yaml".*\]$', pyproject, re.MULTILINE)
     # __main__.py ships as a module of the package pulumi_openpanel.policy.pack, so that needs its __init__.py.
     assert (REPO_ROOT / "pulumi_openpanel" / "policy" / "pack" / "__init__.py").is_file()
+
+
+def test_the_readme_describes_every_policy_and_its_config_example_is_valid() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Guardrails (policy pack)", 1)[1].split("\n## ", 1)[0]
+    for rule in POLICIES:
+        assert f"| `{rule.name}`" in section, rule.name
+    example = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    properties = {rule.name: set((rule.config_schema.properties if rule.config_schema else None) or {})
+                  for rule in POLICIES}
+    for name, value in example.items():
+        assert name in properties, name
+        if isinstance(value, dict):
+            assert set(value) - {"enforcementLevel"} <= properties[name], name
+            value = value.get("enforcementLevel", "advisory")
+        assert value in ("advisory", "mandatory", "disabled"), name
