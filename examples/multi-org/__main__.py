@@ -19,11 +19,19 @@ customer = openpanel.Connection(
     client_secret=config.require_secret("customerClientSecret"),
 )
 
-agency_site = openpanel.Project("agency-site", name="Agency site", domain="https://agency.example", types=["website"])
+# cors lists the sites whose browsers may send events: OpenPanel rejects a browser's events from any other origin.
+agency_site = openpanel.Project(
+    "agency-site",
+    name="Agency site",
+    domain="https://agency.example",
+    cors=["https://agency.example"],
+    types=["website"],
+)
 customer_shop = openpanel.Project(
     "customer-shop",
     name="Customer shop",
     domain="https://shop.customer.example",
+    cors=["https://shop.customer.example"],
     types=["website", "backend"],
     connection=customer,
 )
