@@ -26,11 +26,13 @@ wheel=$(ls "$work"/dist/*.whl)
 
 say "installing $(basename "$wheel") into an empty virtualenv"
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet "${wheel}[emulator]"
+"$work/venv/bin/python" -m pip install --quiet "${wheel}[emulator,policy]"
 version=$("$work/venv/bin/pulumi-openpanel" --version)
 expected=$(.venv/bin/python -c 'import pulumi_openpanel; print(pulumi_openpanel.__version__)')
 [[ "$version" == *"$expected"* ]] || { say "--version said '$version', expected $expected"; exit 1; }
 say "pulumi-openpanel --version: $version"
+pack=$("$work/venv/bin/pulumi-openpanel" policy-pack)
+[[ "$pack" == "$work/venv/"* && -f "$pack/PulumiPolicy.yaml" ]] || { say "policy-pack printed '$pack'"; exit 1; }
 
 export PATH="$(scripts/pulumi-cli.sh --print-dir):$PATH"
 mkdir -p "$work/state" "$work/pulumi-home"

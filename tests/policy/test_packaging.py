@@ -84,7 +84,8 @@ def test_the_pack_files_are_package_data_and_the_extra_is_declared() -> None:
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()  # read as text: tomllib needs Python 3.11
     assert re.search(r'^policy = \[\n    "pulumi-policy>=[0-9.]+",\n\]$', pyproject, re.MULTILINE)
     assert '"pulumi-openpanel[emulator,policy]"' in pyproject  # the dev extra: the tests need it
-    assert re.search(r'^pulumi_openpanel = \[.*"policy/pack/PulumiPolicy.yaml".*\]$', pyproject, re.MULTILINE)
+    # The wheel carries every file under pulumi_openpanel/ (hatchling): scripts/check-dist.sh checks that
+    # the built wheel has the pack and that the installed command finds it.
     # __main__.py ships as a module of the package pulumi_openpanel.policy.pack, so that needs its __init__.py.
     assert (REPO_ROOT / "pulumi_openpanel" / "policy" / "pack" / "__init__.py").is_file()
 
