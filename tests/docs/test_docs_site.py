@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docs.pages import DOCS, MKDOCS_YML, Block, all_blocks, nav_pages, pages, programs
-from tests.support.pulumi_cli import REPO_ROOT
+from tests.docs.pages import DOCS, MKDOCS_YML, REPO_ROOT, Block, all_blocks, nav_pages, pages, programs
 
 # The pages that promise a runnable program (their subject is something you declare).
 PAGES_WITH_PROGRAMS = {
