@@ -13,7 +13,7 @@ from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.client import create_client_reconciled
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.errors import ApiError, NotFoundError, OpenPanelError
+from pulumi_openpanel.errors import ApiError, NotFoundError, OpenPanelError, ProjectDeleteError
 from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
 from pulumi_openpanel.models import Project as ProjectModel
 from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
@@ -22,10 +22,6 @@ log = logging.getLogger("pulumi_openpanel.project")
 
 # The name OpenPanel gives the write client it creates with every project.
 FIRST_CLIENT_NAME = "First client"
-
-
-class ProjectDeleteError(OpenPanelError):
-    """A project delete stopped half-way; the resource stays in the stack and the next destroy finishes."""
 
 
 class ProjectProvider(OpenPanelProvider):

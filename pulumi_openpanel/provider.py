@@ -28,8 +28,8 @@ from pulumi.dynamic import (
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
-from pulumi_openpanel.errors import ConfigurationError, NotFoundError, OpenPanelError
-from pulumi_openpanel.normalize import InputError, is_unknown
+from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
+from pulumi_openpanel.normalize import is_unknown
 
 R = TypeVar("R", bound="OpenPanelResource")
 
@@ -37,10 +37,6 @@ CONNECTION = "connection"
 # The id of an existing object to bring under management instead of creating one (see README: adoption).
 ADOPT = "adopt"
 PROVIDER_KEY = "__provider"
-
-
-class AdoptionError(OpenPanelError):
-    """An existing object cannot be adopted as the program describes it."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import uvicorn
 
 from pulumi_openpanel.emulator.app import RequestLog, build_app
 from pulumi_openpanel.emulator.credentials import hash_secret, new_secret
-from pulumi_openpanel.emulator.handlers import ManageApi
+from pulumi_openpanel.emulator.handlers import ManageHandlers
 from pulumi_openpanel.emulator.ratelimit import FixedWindowRateLimiter
 from pulumi_openpanel.emulator.store import SeededOrganization, Store
 
@@ -51,7 +51,7 @@ class EmulatorServer:
         self.store = Store(db_path)
         self.requests = RequestLog()
         self.rate_limiter = FixedWindowRateLimiter(*rate_limit) if rate_limit is not None else None
-        self._api = ManageApi(self.store)
+        self._api = ManageHandlers(self.store)
         self._requested_port = port
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
