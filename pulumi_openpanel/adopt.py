@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import ENV_CLIENT_SECRET, manage_api
 from pulumi_openpanel.errors import OpenPanelError, redact
 from pulumi_openpanel.models import Client, Project, Reference
 
@@ -170,15 +170,14 @@ def run(args: argparse.Namespace) -> int:
         if interactive:
             print(f"adopt: {message}...", file=sys.stderr, flush=True)
 
-    secrets = [os.environ.get("OPENPANEL_CLIENT_SECRET")]
+    secrets = [os.environ.get(ENV_CLIENT_SECRET)]
     try:
-        credentials = resolve_credentials(None, {}, os.environ)
-        api = ManageApi(credentials, ApiSettings.from_sources({}, os.environ))
+        api = manage_api()
         inventory = collect(api, args.project, progress)
     except OpenPanelError as exc:
         print(redact(f"pulumi-openpanel adopt: {exc}", secrets), file=sys.stderr)
         return 1
-    program = render_program(inventory, credentials.api_url)
+    program = render_program(inventory, api.credentials.api_url)
     counts = {"projects": len(inventory.projects), "clients": len(inventory.clients),
               "references": len(inventory.references)}
     files: list[str] = []

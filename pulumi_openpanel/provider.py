@@ -9,7 +9,6 @@ name are part of the state format.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -26,8 +25,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
 from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
 from pulumi_openpanel.normalize import is_unknown
 
@@ -119,9 +118,7 @@ class OpenPanelProvider(ResourceProvider):
 
     def api(self, props: Mapping[str, Any]) -> ManageApi:
         """Credentials resolved now, never earlier: previews need none and rotations apply at once."""
-        stack_config: dict[str, Any] = getattr(self, "_stack_config", {})
-        credentials = resolve_credentials(props.get(CONNECTION), stack_config, os.environ)
-        return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
+        return manage_api(props.get(CONNECTION), getattr(self, "_stack_config", {}))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = self.api(props)

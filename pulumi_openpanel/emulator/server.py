@@ -15,13 +15,13 @@ from typing import Any
 
 import uvicorn
 
+from pulumi_openpanel.config import DEFAULT_RATE_LIMIT
 from pulumi_openpanel.emulator.app import RequestLog, build_app
 from pulumi_openpanel.emulator.credentials import hash_secret, new_secret
 from pulumi_openpanel.emulator.handlers import ManageHandlers
 from pulumi_openpanel.emulator.ratelimit import FixedWindowRateLimiter
 from pulumi_openpanel.emulator.store import SeededOrganization, Store
 
-DEFAULT_RATE_LIMIT: tuple[int, float] = (20, 10.0)
 _DEFAULT_SERIES = {"type": "event", "id": "A", "name": "screen_view", "displayName": None, "segment": "event"}
 _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0

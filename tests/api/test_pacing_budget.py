@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings
+from pulumi_openpanel.config import NO_RETRIES
 from pulumi_openpanel.errors import TransportError
-from pulumi_openpanel.pacing import NO_RETRIES, PROBE_POLL, RateLimiter, SendLog, shared_limiter
+from pulumi_openpanel.pacing import PROBE_POLL, RateLimiter, SendLog, shared_limiter
 
 from .fakes import FakeClock, FakeServer, make_api, respond
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings
+from pulumi_openpanel.config import NO_RETRIES
 from pulumi_openpanel.errors import ServerError
-from pulumi_openpanel.pacing import NO_RETRIES
 from pulumi_openpanel.project import ProjectProvider
 from tests.api.fakes import FakeClock, FakeServer, make_api
 
