@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,9 @@ def test_the_factory_is_the_only_place_that_builds_a_manage_api() -> None:
         assert "manage_api(" in source, name
     assert config.manage_api.__module__ == "pulumi_openpanel.config"
 
+
+def test_the_suite_keeps_the_pacing_state_in_a_temporary_directory() -> None:
+    """tests/conftest.py moves it for the whole run: no test writes under the user's home."""
+    directory = ApiSettings().pacing_dir
+    assert directory is not None and directory == pacing_dir(os.environ)
+    assert Path(tempfile.gettempdir()) in directory.parents
