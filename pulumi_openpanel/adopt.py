@@ -50,8 +50,7 @@ def collect(api: ManageApi, project_id: str | None, progress: Callable[[str], No
     """Read what exists; the credentials' own client is left out (a program must not manage its own key)."""
     inventory = Inventory()
     progress("reading projects")
-    projects = [api.get_project(project_id)] if project_id else api.list_projects()
-    inventory.projects = sorted((p for p in projects if not p.deleted), key=lambda p: p.id)
+    inventory.projects = sorted(api.live_projects(project_id or None), key=lambda p: p.id)
     progress(f"reading clients of {len(inventory.projects)} project(s)")
     clients = api.list_clients(project_id) if project_id else api.list_clients()
     for client in sorted(clients, key=lambda c: (c.project_id or "", c.name, c.id)):

@@ -329,9 +329,23 @@ class ManageApi:
         return self._call("GET", "projects", Project.model_validate, many=True)
 
     def get_project(self, project_id: str) -> Project:
-        """Soft-deleted projects are returned too, with ``delete_at`` set; callers decide what gone means."""
+        """Soft-deleted projects are returned too, flagged ``deleted``; :meth:`live_projects` drops them."""
         path = self._id_path("projects", project_id, "Project", uuid_ids=False)
         return self._call("GET", path, Project.model_validate)
+
+    def live_projects(self, project_id: str | None = None) -> list[Project]:
+        """The projects that exist: every one, or the one called ``project_id`` (``[]`` once soft-deleted).
+
+        The one place that decides what a soft-deleted project is: gone. OpenPanel keeps it for a day and
+        answers a GET for it with ``deleteAt`` set, but the provider's read (a refresh drops it), the
+        ``get_projects`` lookup and ``adopt`` all treat it as deleted. A project that never existed raises
+        :class:`NotFoundError`, as :meth:`get_project` does.
+        """
+        projects = self.list_projects() if project_id is None else [self.get_project(project_id)]
+        for project in projects:
+            if project.deleted:
+                log.info("project %s is soft-deleted (deleteAt %s): gone", project.id, project.delete_at)
+        return [project for project in projects if not project.deleted]
 
     def create_project(self, body: ProjectCreate) -> CreatedProject:
         return self._call("POST", "projects", CreatedProject.from_answer, body=body.wire())

@@ -69,8 +69,7 @@ def get_project(id: str, connection: Connection | None = None) -> Project:
 
 def get_projects(connection: Connection | None = None) -> list[Project]:
     """Every live project of the organization, newest first (soft-deleted ones are left out)."""
-    # The server already leaves them out; filtering again keeps the promise if a server version does not.
-    return [project for project in _api(connection).list_projects() if not project.deleted]
+    return _api(connection).live_projects()
 
 
 def get_client(id: str, connection: Connection | None = None) -> Client:

@@ -95,11 +95,8 @@ class ProjectProvider(OpenPanelProvider):
         return created.client.id, created.secret.get_secret_value()
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        project = api.get_project(object_id)
-        if project.deleted:
-            log.info("project %s is soft-deleted (deleteAt %s): gone", object_id, project.delete_at)
-            return None
-        return project_outputs(project)
+        live = api.live_projects(object_id)
+        return project_outputs(live[0]) if live else None
 
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
         return project_outputs(api.update_project(object_id, ProjectUpdate(**changed)))
