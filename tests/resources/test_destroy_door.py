@@ -3,8 +3,8 @@ authenticating at once instead of 24 h later, when OpenPanel purges the soft-del
 
 Provider level: ``ProjectProvider.create`` / ``delete`` called directly, as the plugin calls them, with the
 provider's settings in the environment and every request passing through a recording (and, where a test
-says so, failing) proxy in front of the API under test. One engine test at the end runs the same through
-``pulumi destroy`` as the engine drives it.
+says so, failing) proxy in front of the API under test. One test at the end runs the same through a plain
+``pulumi destroy`` of the real CLI.
 """
 
 from __future__ import annotations
@@ -16,19 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-import pulumi_openpanel as op
 from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.errors import NotFoundError
+from pulumi_openpanel.errors import NotFoundError, ProjectDeleteError
 from pulumi_openpanel.models import ClientCreate, ProjectCreate
-from pulumi_openpanel.project import ProjectDeleteError, ProjectProvider
-from tests.engine.driver import Engine, ProviderCallError
+from pulumi_openpanel.project import ProjectProvider
 from tests.support import faults
-from tests.support.engine_fixtures import provider_env, urn
 from tests.support.faults import FaultPlan, once
+from tests.support.fixtures import ProjectFactory, provider_env
 from tests.support.proxy import NO_ANSWER, Fault, RecordingProxy
 from tests.support.target import OpenPanelTarget
-
-PROJECT = urn("Project", "web")
 
 
 @pytest.fixture
@@ -220,26 +216,31 @@ def test_an_adopted_project_deletes_no_client(
         api.delete_client(first_id)
 
 
-def test_destroy_through_the_engine_closes_the_door_and_a_retry_finishes(
-    make_engine: Callable[..., Engine], proxy: RecordingProxy, api: ManageApi, openpanel: OpenPanelTarget, uid: str
+@pytest.mark.cli
+def test_destroy_through_the_cli_closes_the_door_and_a_retry_finishes(
+    make_project: ProjectFactory, proxy: RecordingProxy, api: ManageApi, openpanel: OpenPanelTarget, uid: str
 ) -> None:
-    engine = make_engine(extra_env={**provider_env(openpanel, proxy.url), "OPENPANEL_MAX_RETRIES": "0"})
-    engine.up(lambda: op.Project("web", name=f"Engine door {uid}", types=["website"]))
-    project = engine.state[PROJECT]
-    outs = dict(project.outputs)
+    stack = make_project(f"""
+        import pulumi_openpanel as op
+
+        op.Project("web", name={f"Engine door {uid}"!r}, types=["website"])
+    """, env=provider_env(openpanel, proxy.url, OPENPANEL_MAX_RETRIES="0"))
+    stack.up()
+    project = stack.resources(show_secrets=True)["web"]
+    outs = dict(project["outputs"])
     proxy.fault = FaultPlan([once(lambda: faults.server_error(500), "500", method="DELETE", path="^/projects/")])
 
-    with pytest.raises(ProviderCallError) as raised:
-        engine.destroy()
+    failed = stack.destroy(check=False)
 
-    assert outs["client_secret"] not in str(raised.value)
-    assert PROJECT in engine.state  # stays, to be finished
-    assert not api.get_project(project.id).deleted
+    assert failed.returncode != 0 and "run the destroy again" in failed.output
+    assert outs["client_secret"] not in failed.output
+    assert "web" in stack.resources()  # stays, to be finished
+    assert not api.get_project(project["id"]).deleted
     proxy.fault = None
     proxy.reset()
 
-    engine.destroy()
+    stack.destroy()
 
-    assert engine.state == {}
+    assert stack.resources() == {}
     assert [(r.method, r.status) for r in proxy.requests] == [("DELETE", 404), ("DELETE", 200)]
-    assert_closed(api, openpanel, project.id, outs)
+    assert_closed(api, openpanel, project["id"], outs)
