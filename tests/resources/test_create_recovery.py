@@ -15,17 +15,22 @@ from pulumi_openpanel.project import ProjectProvider
 from tests.api.fakes import FakeClock, FakeServer, make_api
 
 ORG = "org-1"
-NOW = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def now() -> str:
+    """Read when answering: a time taken at import would be older than the create's clock-skew window in a
+    long run, and the objects would no longer count as just made."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def project_json() -> dict[str, Any]:
     return {"id": "web", "name": "Web", "organizationId": ORG, "types": [], "cors": [], "domain": None,
-            "crossDomain": False, "allowUnsafeRevenueTracking": False, "deleteAt": None, "createdAt": NOW}
+            "crossDomain": False, "allowUnsafeRevenueTracking": False, "deleteAt": None, "createdAt": now()}
 
 
 def write_client_json(client_id: str) -> dict[str, Any]:
     return {"id": client_id, "name": "First client", "type": "write", "projectId": "web", "organizationId": ORG,
-            "secret": "ab" * 16 + "." + "cd" * 32, "createdAt": NOW}
+            "secret": "ab" * 16 + "." + "cd" * 32, "createdAt": now()}
 
 
 def test_a_project_whose_write_client_cannot_be_renewed_is_deleted_again() -> None:
