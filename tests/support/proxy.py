@@ -153,6 +153,11 @@ class RecordingProxy:
         self.max_in_flight = self.in_flight
 
 
+def requests(proxy: RecordingProxy) -> list[tuple[str, str]]:
+    """(method, path below /manage/) of every request that crossed the proxy, in order."""
+    return [(r.method, r.path.split("/manage/", 1)[1]) for r in proxy.requests]
+
+
 async def _abort_connection(request: Request) -> Response:
     """Reset the client's connection without a byte of answer.
 

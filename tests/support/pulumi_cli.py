@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.target import CREDENTIAL_VARIABLES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "pulumi-cli.sh"
 CLI_DIR_ENV = "PULUMI_OPENPANEL_CLI_DIR"
@@ -41,9 +43,9 @@ OFFLINE_SETTINGS: dict[str, str] = {
     "PULUMI_SKIP_CONFIRMATIONS": "true",
     "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
 }
-# Where the provider's credentials may come from: dropped from what the CLI inherits, so that a test
-# states every source it means to use.
-CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
+# The provider's credential variables (CREDENTIAL_VARIABLES) are dropped from what the CLI inherits, so
+# that a test states every source it means to use; NO_CREDENTIALS also hides them from the plugin.
+NO_CREDENTIALS = dict.fromkeys(CREDENTIAL_VARIABLES, "")
 # Kept all the same: where the pacing state files go (tests/conftest.py points it at a temporary directory).
 KEPT_VARIABLES = ("OPENPANEL_PACING_DIR",)
 
