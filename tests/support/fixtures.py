@@ -8,13 +8,14 @@ and say why (it needs Go and a few minutes to build once: scripts/pulumi-cli.sh)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.config import ENV_PACING_DIR, Credentials
 from tests.support.manage import unique_suffix
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject, locate_toolchain
@@ -43,8 +44,13 @@ def unpaced(openpanel: OpenPanelTarget) -> bool:
 def credentials_env(api_url: str, client_id: str, client_secret: str, *, paced: bool = True,
                     **settings: str) -> dict[str, str]:
     """The OPENPANEL_* variables that point the provider (or doctor, or adopt) at an API with these
-    credentials; pacing off unless `paced`; plus tuning `settings` (e.g. OPENPANEL_REQUEST_TIMEOUT="2")."""
+    credentials; pacing off unless `paced`; plus tuning `settings` (e.g. OPENPANEL_REQUEST_TIMEOUT="2").
+
+    They also carry the session's pacing directory (tests/conftest.py), so that a process started with
+    only these variables keeps its pacing state out of the user's home too."""
     env = {"OPENPANEL_API_URL": api_url, "OPENPANEL_CLIENT_ID": client_id, "OPENPANEL_CLIENT_SECRET": client_secret}
+    if os.environ.get(ENV_PACING_DIR):
+        env[ENV_PACING_DIR] = os.environ[ENV_PACING_DIR]
     if not paced:
         env["OPENPANEL_RATE_LIMIT"] = "off"
     return {**env, **settings}
