@@ -1,8 +1,31 @@
-"""Pulumi resources for OpenPanel analytics: projects, API clients and timeline references."""
+"""Pulumi resources for OpenPanel analytics: projects, API clients and timeline references.
+
+Also public: :class:`ManageApi`, the typed client of OpenPanel's Manage API that the resources, the
+lookups and the ``pulumi-openpanel`` command use (for scripts that need what the resources do not
+cover), and every exception the package raises on purpose, all under :class:`OpenPanelError`.
+"""
 
 from pulumi_openpanel._version import __version__
+from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.client import Client, ClientArgs
 from pulumi_openpanel.config import Connection
+from pulumi_openpanel.errors import (
+    AdoptionError,
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ForbiddenError,
+    InputError,
+    MissingCredentialsError,
+    NotFoundError,
+    OpenPanelError,
+    ProjectDeleteError,
+    RateLimitedError,
+    ReconcileError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
 from pulumi_openpanel.lookups import (
     get_client,
     get_client_output,
@@ -25,13 +48,29 @@ from pulumi_openpanel.project import Project, ProjectArgs
 from pulumi_openpanel.reference import Reference, ReferenceArgs
 
 __all__ = [
+    "AdoptionError",
+    "ApiError",
+    "AuthenticationError",
     "Client",
     "ClientArgs",
+    "ConfigurationError",
     "Connection",
+    "ForbiddenError",
+    "InputError",
+    "ManageApi",
+    "MissingCredentialsError",
+    "NotFoundError",
+    "OpenPanelError",
     "Project",
     "ProjectArgs",
+    "ProjectDeleteError",
+    "RateLimitedError",
+    "ReconcileError",
     "Reference",
     "ReferenceArgs",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
     "__version__",
     "get_client",
     "get_client_output",

@@ -14,17 +14,18 @@ import keyword
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import ENV_CLIENT_SECRET, manage_api
 from pulumi_openpanel.errors import OpenPanelError, redact
 from pulumi_openpanel.install_source import installed_requirement
 from pulumi_openpanel.models import Client, Project, Reference
+from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE, Resource
 
 
 @dataclass
@@ -51,8 +52,7 @@ def collect(api: ManageApi, project_id: str | None, progress: Callable[[str], No
     """Read what exists; the credentials' own client is left out (a program must not manage its own key)."""
     inventory = Inventory()
     progress("reading projects")
-    projects = [api.get_project(project_id)] if project_id else api.list_projects()
-    inventory.projects = sorted((p for p in projects if not p.deleted), key=lambda p: p.id)
+    inventory.projects = sorted(api.live_projects(project_id or None), key=lambda p: p.id)
     progress(f"reading clients of {len(inventory.projects)} project(s)")
     clients = api.list_clients(project_id) if project_id else api.list_clients()
     for client in sorted(clients, key=lambda c: (c.project_id or "", c.name, c.id)):
@@ -96,6 +96,19 @@ def _call(kind: str, variable: str, name: str, arguments: list[tuple[str, str]],
     return "\n".join(lines)
 
 
+def _arguments(resource: Resource, model: Any, variables: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every input as the server holds it, as Python source; an id of another adopted object refers to it
+    (``project_id=web.id``), and one that is not set is left out."""
+    arguments = []
+    for prop in resource.props:
+        value = prop.output(model)
+        if prop.refers_to is None:
+            arguments.append((prop.name, repr(value)))
+        elif value is not None:
+            arguments.append((prop.name, f"{variables[value]}.id"))
+    return [*arguments, ("adopt", repr(model.id))]
+
+
 def render_program(inventory: Inventory, api_url: str) -> str:
     names = _Names()
     project_vars: dict[str, str] = {}
@@ -103,36 +116,15 @@ def render_program(inventory: Inventory, api_url: str) -> str:
     for project in inventory.projects:
         variable, name = names.make(project.id)
         project_vars[project.id] = variable
-        arguments = [
-            ("name", repr(project.name)),
-            ("domain", repr(project.domain)),
-            ("cors", repr(list(project.cors))),
-            ("cross_domain", repr(project.cross_domain)),
-            ("types", repr(list(project.types))),
-            ("allow_unsafe_revenue_tracking", repr(project.allow_unsafe_revenue_tracking)),
-            ("adopt", repr(project.id)),
-        ]
-        blocks.append(_call("Project", variable, name, arguments,
+        blocks.append(_call("Project", variable, name, _arguments(PROJECT, project, project_vars),
                             "client_id/client_secret stay empty: the write client appears below as a Client."))
     for client in inventory.clients:
-        owner = project_vars.get(client.project_id or "")
         variable, name = names.make(client.project_id or "organization", client.name)
-        arguments = [("name", repr(client.name))]
-        if owner:
-            arguments.append(("project_id", f"{owner}.id"))
-        arguments += [("type", repr(client.type)), ("adopt", repr(client.id))]
-        blocks.append(_call("Client", variable, name, arguments,
+        blocks.append(_call("Client", variable, name, _arguments(CLIENT, client, project_vars),
                             "secret unknown: OpenPanel keeps only a hash; the apps using this client keep theirs."))
     for reference in inventory.references:
         variable, name = names.make(reference.project_id, reference.title)
-        arguments = [
-            ("project_id", f"{project_vars[reference.project_id]}.id"),
-            ("title", repr(reference.title)),
-            ("description", repr(reference.description or None)),
-            ("datetime", repr(reference.date)),
-            ("adopt", repr(reference.id)),
-        ]
-        blocks.append(_call("Reference", variable, name, arguments))
+        blocks.append(_call("Reference", variable, name, _arguments(REFERENCE, reference, project_vars)))
     skipped = "".join(
         f"# Not adopted: client {c.name!r} ({c.id}) is the one these credentials use.\n"
         for c in inventory.skipped_clients
@@ -171,15 +163,14 @@ def run(args: argparse.Namespace) -> int:
         if interactive:
             print(f"adopt: {message}...", file=sys.stderr, flush=True)
 
-    secrets = [os.environ.get("OPENPANEL_CLIENT_SECRET")]
+    secrets = [os.environ.get(ENV_CLIENT_SECRET)]
     try:
-        credentials = resolve_credentials(None, {}, os.environ)
-        api = ManageApi(credentials, ApiSettings.from_sources({}, os.environ))
+        api = manage_api()
         inventory = collect(api, args.project, progress)
     except OpenPanelError as exc:
         print(redact(f"pulumi-openpanel adopt: {exc}", secrets), file=sys.stderr)
         return 1
-    program = render_program(inventory, credentials.api_url)
+    program = render_program(inventory, api.credentials.api_url)
     counts = {"projects": len(inventory.projects), "clients": len(inventory.clients),
               "references": len(inventory.references)}
     files: list[str] = []

@@ -1,11 +1,13 @@
-"""ManageApi: the one client of OpenPanel's Manage API.
+"""ManageApi: the one client of OpenPanel's Manage API, public as ``pulumi_openpanel.ManageApi``.
 
 Layers, from the wire up: a cached ``httpx.Client`` per (API root, credentials, timeouts); process-wide
 pacing per (API root, client id); retries with backoff where a retry cannot do harm; the
 :mod:`pulumi_openpanel.errors` hierarchy for every failure; pydantic models for every answer.
 
-Nothing here is pickled: resources build a ``ManageApi`` at call time from plain settings, so the
-provider instance that Pulumi serialises never holds a connection, a lock or a secret.
+Nothing here is pickled: resources build a ``ManageApi`` at call time (through
+:func:`pulumi_openpanel.config.manage_api`, from the same sources as every other caller), so the provider
+instance that Pulumi serialises never holds a connection, a lock or a secret. Its settings types,
+``ApiSettings`` and ``Credentials``, are configuration and live in config.py; they import from here too.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ import logging
 import random
 import re
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -25,19 +26,10 @@ import httpx
 import pydantic
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.config import (
-    CONFIG_MAX_RETRIES,
-    CONFIG_RATE_LIMIT,
-    CONFIG_REQUEST_TIMEOUT,
-    ENV_MAX_RETRIES,
-    ENV_RATE_LIMIT,
-    ENV_REQUEST_TIMEOUT,
-    Credentials,
-)
+from pulumi_openpanel.config import ApiSettings, Credentials, RetryPolicy
 from pulumi_openpanel.errors import (
     ApiError,
     AuthenticationError,
-    ConfigurationError,
     ForbiddenError,
     NotFoundError,
     RateLimitedError,
@@ -61,72 +53,11 @@ from pulumi_openpanel.models import (
     ReferenceUpdate,
     Report,
 )
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, RetryPolicy, shared_limiter
+from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, shared_limiter
 
 log = logging.getLogger("pulumi_openpanel.api")
 
 USER_AGENT = f"pulumi-openpanel/{__version__}"
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """Timeouts, retries and pacing. ``rate_limit=None`` turns client-side pacing off."""
-
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    rate_limit: tuple[int, float] | None = (20, 10.0)
-
-    @classmethod
-    def from_sources(cls, stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> ApiSettings:
-        """Tuning from stack config (``openpanel:requestTimeout``, ``openpanel:maxRetries``,
-        ``openpanel:rateLimit``) or the environment (``OPENPANEL_REQUEST_TIMEOUT``, ...)."""
-
-        def lookup(key: str, env: str) -> tuple[str | None, str]:
-            value = stack_config.get(key)
-            if value not in (None, ""):
-                return str(value).strip(), f"stack config {key}"
-            if environ.get(env):
-                return environ[env].strip(), f"environment variable {env}"
-            return None, ""
-
-        defaults = cls()
-        timeout, source = lookup(CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT)
-        try:
-            seconds = float(timeout) if timeout is not None else defaults.timeout
-            if seconds <= 0:
-                raise ValueError
-        except ValueError:
-            raise ConfigurationError(
-                f"{source} must be a positive number of seconds, got {timeout!r}"
-            ) from None
-        retries, source = lookup(CONFIG_MAX_RETRIES, ENV_MAX_RETRIES)
-        retry = defaults.retry
-        if retries is not None:
-            if not retries.isdigit():
-                raise ConfigurationError(f"{source} must be a whole number >= 0, got {retries!r}")
-            retry = replace(retry, max_attempts=int(retries) + 1)
-        limit_text, source = lookup(CONFIG_RATE_LIMIT, ENV_RATE_LIMIT)
-        rate_limit = defaults.rate_limit
-        if limit_text is not None:
-            rate_limit = _parse_rate_limit(limit_text, source)
-        return cls(timeout=seconds, connect_timeout=min(seconds, defaults.connect_timeout), retry=retry,
-                   rate_limit=rate_limit)
-
-
-def _parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
-    if text.lower() in ("off", "none", "0", "false"):
-        return None
-    count, _, window = text.partition("/")
-    try:
-        parsed = (int(count), float(window or "10"))
-        if parsed[0] < 1 or parsed[1] <= 0:
-            raise ValueError
-    except ValueError:
-        raise ConfigurationError(
-            f"{source} must be REQUESTS/SECONDS such as 20/10, or off, got {text!r}"
-        ) from None
-    return parsed
 
 
 _CLIENTS: dict[tuple[str, str, str, float, float], httpx.Client] = {}
@@ -184,7 +115,11 @@ def _not_sent(exc: httpx.TransportError) -> bool:
 
 
 class ManageApi:
-    """Synchronous, thread-safe client of ``<api root>/manage``.
+    """Synchronous, thread-safe client of ``<api root>/manage``: one method per route, typed answers
+    (:mod:`pulumi_openpanel.models`), every failure an :class:`~pulumi_openpanel.errors.ApiError`.
+
+    Make one from the usual sources with :func:`pulumi_openpanel.config.manage_api` (connection, stack
+    config, environment), or from explicit :class:`Credentials` and :class:`ApiSettings`.
 
     ``transport``, ``clock``, ``limiter`` and ``rand`` exist for tests: a ``httpx.MockTransport``, a fake
     clock that only moves when slept on, a private limiter, a fixed random source.
@@ -210,7 +145,9 @@ class ManageApi:
         self._clock = clock or SYSTEM_CLOCK
         if limiter is None and self.settings.rate_limit is not None:
             limit, window = self.settings.rate_limit
-            limiter = shared_limiter(credentials.api_url, credentials.client_id, limit, window)
+            limiter = shared_limiter(
+                credentials.api_url, credentials.client_id, limit, window, self.settings.pacing_dir
+            )
         self._limiter = limiter
         self._rand = rand
         # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
@@ -392,9 +329,23 @@ class ManageApi:
         return self._call("GET", "projects", Project.model_validate, many=True)
 
     def get_project(self, project_id: str) -> Project:
-        """Soft-deleted projects are returned too, with ``delete_at`` set; callers decide what gone means."""
+        """Soft-deleted projects are returned too, flagged ``deleted``; :meth:`live_projects` drops them."""
         path = self._id_path("projects", project_id, "Project", uuid_ids=False)
         return self._call("GET", path, Project.model_validate)
+
+    def live_projects(self, project_id: str | None = None) -> list[Project]:
+        """The projects that exist: every one, or the one called ``project_id`` (``[]`` once soft-deleted).
+
+        The one place that decides what a soft-deleted project is: gone. OpenPanel keeps it for a day and
+        answers a GET for it with ``deleteAt`` set, but the provider's read (a refresh drops it), the
+        ``get_projects`` lookup and ``adopt`` all treat it as deleted. A project that never existed raises
+        :class:`NotFoundError`, as :meth:`get_project` does.
+        """
+        projects = self.list_projects() if project_id is None else [self.get_project(project_id)]
+        for project in projects:
+            if project.deleted:
+                log.info("project %s is soft-deleted (deleteAt %s): gone", project.id, project.delete_at)
+        return [project for project in projects if not project.deleted]
 
     def create_project(self, body: ProjectCreate) -> CreatedProject:
         return self._call("POST", "projects", CreatedProject.from_answer, body=body.wire())

@@ -6,47 +6,30 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize, reconcile
+from pulumi_openpanel import reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.models import CLIENT_TYPES, ClientCreate, ClientUpdate, CreatedClient
-from pulumi_openpanel.models import Client as ClientModel
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
-
-
-def _optional_project_id(value: Any) -> str | None:
-    return None if value is None else normalize.text(value)
-
-
-def _client_type(value: Any) -> str:
-    return "write" if value is None else str(normalize.choices(value, CLIENT_TYPES, many=False))
+from pulumi_openpanel.models import ClientCreate, ClientUpdate, CreatedClient
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, ResourceArgs
+from pulumi_openpanel.schema import CLIENT, ClientType
 
 
 class ClientProvider(OpenPanelProvider):
-    """Only ``name`` can change in place; ``type`` and ``project_id`` replace the client (new secret)."""
+    """A client's secret exists only in its create answer, so a lost one means a new client."""
 
-    kind = "client"
-
-    props = (
-        Prop("name", normalize.text, required=True),
-        Prop("project_id", _optional_project_id, replaces=True),
-        Prop("type", _client_type, replaces=True),
-    )
-    carried = ("secret",)
-    computed = ("organization_id",)
+    schema = CLIENT
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        body = ClientCreate(name=inputs["name"], project_id=inputs.get("project_id"), type=inputs["type"])
-        created = create_client_reconciled(api, body)
-        outs = client_outputs(created.client)
+        created = create_client_reconciled(api, ClientCreate(**self.schema.create_body(inputs)))
+        outs = self.schema.outputs_of(created.client)
         outs["secret"] = created.secret.get_secret_value()
         return created.client.id, outs
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        return client_outputs(api.get_client(object_id))
+        return self.schema.outputs_of(api.get_client(object_id))
 
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        return client_outputs(api.update_client(object_id, ClientUpdate(**changed)))
+        return self.schema.outputs_of(api.update_client(object_id, ClientUpdate(**changed)))
 
     def delete_object(self, api: ManageApi, object_id: str) -> None:
         api.delete_client(object_id)
@@ -71,46 +54,58 @@ def create_client_reconciled(api: ManageApi, body: ClientCreate) -> CreatedClien
     return created
 
 
-def client_outputs(client: ClientModel) -> dict[str, Any]:
-    return {
-        "name": client.name,
-        "project_id": client.project_id,
-        "type": client.type,
-        "organization_id": client.organization_id,
-    }
-
-
+# BEGIN GENERATED client-classes: from schema.CLIENT by scripts/generate.py; do not edit
 class ClientArgs(ResourceArgs):
-    """The inputs of a :class:`Client`. Without ``project_id`` the client is organization-wide."""
+    """The inputs of a :class:`Client`, for passing them as one object."""
 
     def __init__(
         self,
         *,
         name: pulumi.Input[str],
         project_id: pulumi.Input[str] | None = None,
-        type: pulumi.Input[str] | None = None,
+        type: pulumi.Input[ClientType] | None = None,
         adopt: pulumi.Input[str] | None = None,
     ) -> None:
-        self.adopt = adopt
+        """The inputs of a client.
+
+        :param name: Required, not empty. Changing it updates the client in place.
+        :param project_id: A project id; omit for an organization-wide client. Changing it replaces the client: the
+            API cannot change it in place.
+        :param type: `read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot
+            change it in place.
+        :param adopt: The id of an existing client to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        """
         self.name = name
         self.project_id = project_id
         self.type = type
+        self.adopt = adopt
 
 
 class Client(OpenPanelResource, module="openpanel", name="Client"):
-    """An OpenPanel API client. ``secret`` is known only at creation and is a Pulumi secret; a client
-    read or adopted from elsewhere has no secret in state."""
+    """An OpenPanel API client. ``secret`` is known only at creation and is a Pulumi secret; a client read or
+    adopted from elsewhere has no secret in state.
+    """
 
     _provider_class = ClientProvider
     _args_class = ClientArgs
-    _output_names = ("organization_id", "secret")
-    _secret_outputs = ("secret",)
 
     name: pulumi.Output[str]
+    """Required, not empty. Changing it updates the client in place."""
     project_id: pulumi.Output[str | None]
-    type: pulumi.Output[str]
+    """A project id; omit for an organization-wide client. Changing it replaces the client: the API cannot change it
+    in place.
+    """
+    type: pulumi.Output[ClientType]
+    """`read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot change it in
+    place.
+    """
     organization_id: pulumi.Output[str]
+    """The id of the organization the client belongs to, set by OpenPanel. Output only."""
     secret: pulumi.Output[str | None]
+    """The client's secret: a Pulumi secret, known only at creation (a replaced client gets a new one; OpenPanel
+    never shows it again). Output only.
+    """
 
     @overload
     def __init__(
@@ -120,7 +115,14 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
         opts: pulumi.ResourceOptions | None = None,
         *,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a client whose inputs are in a :class:`ClientArgs`.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param args: The client's inputs.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     @overload
     def __init__(
@@ -130,10 +132,24 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
         *,
         name: pulumi.Input[str],
         project_id: pulumi.Input[str] | None = None,
-        type: pulumi.Input[str] | None = None,
+        type: pulumi.Input[ClientType] | None = None,
         adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a client.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param name: Required, not empty. Changing it updates the client in place.
+        :param project_id: A project id; omit for an organization-wide client. Changing it replaces the client: the
+            API cannot change it in place.
+        :param type: `read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot
+            change it in place.
+        :param adopt: The id of an existing client to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(resource_name, *args, **kwargs)
+# END GENERATED client-classes

@@ -1,40 +1,58 @@
-"""Where the API root and the credentials come from.
+"""Configuration in one place: every setting's name, how it is parsed, and the one factory of API clients.
 
-Each value is resolved on its own, at call time, and the first place that has it wins:
-the resource's ``connection=`` argument, then the stack config (``openpanel:apiUrl``,
-``openpanel:clientId``, ``openpanel:clientSecret``, handed to the provider by ``configure``),
-then the environment (``OPENPANEL_API_URL``, ``OPENPANEL_CLIENT_ID``, ``OPENPANEL_CLIENT_SECRET``).
-Nothing is read at import or preview time, so previews need no credentials and rotated
-credentials take effect on the next run.
+The API root and the credentials are each resolved on their own, at call time, and the first place that
+has one wins: the resource's ``connection=`` argument, then the stack config (``openpanel:apiUrl``,
+``openpanel:clientId``, ``openpanel:clientSecret``, handed to the provider by ``configure``), then the
+environment (``OPENPANEL_API_URL``, ``OPENPANEL_CLIENT_ID``, ``OPENPANEL_CLIENT_SECRET``). The tuning
+settings (timeout, retries, pacing) come from the stack config, then the environment. Nothing is read at
+import or preview time, so previews need no credentials and rotated credentials take effect on the next run.
+
+:func:`manage_api` is the only way the package turns these sources into a :class:`ManageApi`: the
+providers, the lookups, ``doctor`` and ``adopt`` all call it, so they all read the same settings the same way.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError
+from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, redact
+
+if TYPE_CHECKING:
+    from pulumi_openpanel.api import ManageApi
 
 DEFAULT_API_URL = "https://api.openpanel.dev"
+# OpenPanel's own limit, per client id: (requests, window seconds). The provider paces itself to it by
+# default, and the emulator enforces it by default.
+DEFAULT_RATE_LIMIT: tuple[int, float] = (20, 10.0)
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
 
 CONFIG_API_URL = "openpanel:apiUrl"
 CONFIG_CLIENT_ID = "openpanel:clientId"
 CONFIG_CLIENT_SECRET = "openpanel:clientSecret"
+CONFIG_REQUEST_TIMEOUT = "openpanel:requestTimeout"
+CONFIG_MAX_RETRIES = "openpanel:maxRetries"
+CONFIG_RATE_LIMIT = "openpanel:rateLimit"
 
 ENV_API_URL = "OPENPANEL_API_URL"
 ENV_CLIENT_ID = "OPENPANEL_CLIENT_ID"
 ENV_CLIENT_SECRET = "OPENPANEL_CLIENT_SECRET"
-
-CONFIG_REQUEST_TIMEOUT = "openpanel:requestTimeout"
-CONFIG_MAX_RETRIES = "openpanel:maxRetries"
-CONFIG_RATE_LIMIT = "openpanel:rateLimit"
 ENV_REQUEST_TIMEOUT = "OPENPANEL_REQUEST_TIMEOUT"
 ENV_MAX_RETRIES = "OPENPANEL_MAX_RETRIES"
 ENV_RATE_LIMIT = "OPENPANEL_RATE_LIMIT"
+# Machine-local, so environment only: the directory of the pacing state files (see sendlog.py), or "off".
+ENV_PACING_DIR = "OPENPANEL_PACING_DIR"
+# The package's cache root (the pacing state files live in its "pacing" directory unless moved).
+ENV_CACHE = "PULUMI_OPENPANEL_CACHE"
+OFF = "off"
 
 # Every stack config key the provider reads (handed over by ``configure``).
 SETTINGS_KEYS = (
@@ -59,6 +77,68 @@ class Credentials:
     client_secret: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded both in attempts and in total time.
+
+    ``max_attempts`` counts the first try. The delay before retry ``n`` (1-based) is drawn uniformly from
+    ``[d/2, d]`` with ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries
+    always back off, half random so that the provider's threads do not retry in lock-step.
+    """
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_elapsed: float = 90.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_elapsed < 0:
+            raise ValueError("retry delays and max_elapsed must not be negative")
+
+    def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
+        return ceiling / 2 + rand() * ceiling / 2
+
+
+NO_RETRIES = RetryPolicy(max_attempts=1)
+
+
+def pacing_dir(environ: Mapping[str, str]) -> Path | None:
+    """Where the pacing state files live, or None for none (``OPENPANEL_PACING_DIR=off``).
+
+    ``$OPENPANEL_PACING_DIR``, else ``$PULUMI_OPENPANEL_CACHE/pacing``, else
+    ``$XDG_CACHE_HOME/pulumi-openpanel/pacing``, else ``~/.cache/pulumi-openpanel/pacing``.
+    """
+    configured = environ.get(ENV_PACING_DIR, "").strip()
+    if configured.lower() == OFF:
+        return None
+    if configured:
+        return Path(configured).expanduser()
+    cache = environ.get(ENV_CACHE, "").strip()
+    if cache:
+        return Path(cache).expanduser() / "pacing"
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pulumi-openpanel" / "pacing"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Timeouts, retries and pacing of a :class:`ManageApi`.
+
+    ``rate_limit=None`` turns client-side pacing off; ``pacing_dir=None`` keeps the pacing to this process
+    (no state file shared with the next one). Built from the sources by :func:`settings_from`; constructed
+    directly, the pacing directory still follows the environment.
+    """
+
+    timeout: float = DEFAULT_REQUEST_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT
+    pacing_dir: Path | None = field(default_factory=lambda: pacing_dir(os.environ))
+
+
 def normalize_api_url(value: str, source: str = "apiUrl") -> str:
     """Validate an API root and drop the trailing slash; ``/manage`` is appended per request."""
     text = value.strip().rstrip("/")
@@ -73,6 +153,69 @@ def normalize_api_url(value: str, source: str = "apiUrl") -> str:
             f"{source} is the API root without /manage (the provider appends it), got {value!r}"
         )
     return text
+
+
+_RATE_LIMIT = re.compile(r"(?P<count>[0-9]+)\s*/\s*(?P<window>[0-9]+(?:\.[0-9]+)?)")
+
+
+def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
+    """The one grammar of a rate limit: ``REQUESTS/SECONDS`` (a whole number >= 1 over a number > 0), or
+    ``off`` for None. ``source`` names where the text came from, for the error."""
+    stripped = text.strip()
+    if stripped.lower() == OFF:
+        return None
+    match = _RATE_LIMIT.fullmatch(stripped)
+    if match is not None:
+        count, window = int(match["count"]), float(match["window"])
+        if count >= 1 and window > 0:
+            return count, window
+    limit, window = DEFAULT_RATE_LIMIT
+    raise ConfigurationError(
+        f"{source} must be REQUESTS/SECONDS, a whole number of requests of at least 1 per a number of seconds "
+        f"above 0 such as {limit}/{window:g} (OpenPanel's own limit), or {OFF} to turn pacing off; "
+        f"got {redact(repr(text))}"
+    )
+
+
+def _parse_timeout(text: str, source: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigurationError(f"{source} must be a positive number of seconds, got {redact(repr(text))}")
+    return seconds
+
+
+def _parse_retries(text: str, source: str) -> int:
+    if not text.isdigit():
+        raise ConfigurationError(f"{source} must be a whole number >= 0, got {redact(repr(text))}")
+    return int(text)
+
+
+def settings_from(stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> ApiSettings:
+    """Timeout, retries and pacing from the stack config, else the environment, else the defaults."""
+
+    def lookup(key: str, env: str) -> tuple[str | None, str]:
+        value = stack_config.get(key)
+        if value not in (None, ""):
+            return str(value).strip(), f"stack config {key}"
+        if environ.get(env):
+            return environ[env].strip(), f"environment variable {env}"
+        return None, ""
+
+    settings = ApiSettings(pacing_dir=pacing_dir(environ))
+    timeout, source = lookup(CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT)
+    if timeout is not None:
+        seconds = _parse_timeout(timeout, source)
+        settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+    retries, source = lookup(CONFIG_MAX_RETRIES, ENV_MAX_RETRIES)
+    if retries is not None:
+        settings = replace(settings, retry=replace(settings.retry, max_attempts=_parse_retries(retries, source) + 1))
+    limit, source = lookup(CONFIG_RATE_LIMIT, ENV_RATE_LIMIT)
+    if limit is not None:
+        settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
+    return settings
 
 
 def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
@@ -136,6 +279,29 @@ def resolve_credentials(
     return Credentials(api_url=url, client_id=client_id, client_secret=client_secret)
 
 
+def manage_api(
+    connection: Mapping[str, Any] | None = None,
+    stack_config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> ManageApi:
+    """The Manage API client for a resource's ``connection`` (its wire form: ``apiUrl``, ``clientId``,
+    ``clientSecret``), the stack config and the environment (``os.environ`` when None).
+
+    ``overrides`` replace fields of the resulting :class:`ApiSettings` (``doctor`` sets its own timeout
+    and retry budget); an override wins over every source. Raises :class:`ConfigurationError` (or its
+    :class:`MissingCredentialsError`) naming the setting that is wrong and what it may be.
+    """
+    environ = os.environ if environ is None else environ
+    stack_config = stack_config or {}
+    credentials = resolve_credentials(connection, stack_config, environ)
+    settings = replace(settings_from(stack_config, environ), **overrides)
+    # Imported here: api.py builds on this module's Credentials and ApiSettings.
+    from pulumi_openpanel.api import ManageApi
+
+    return ManageApi(credentials, settings)
+
+
 class Connection:
     """Credentials for one organization, for programs that manage more than one.
 
@@ -153,15 +319,16 @@ class Connection:
     def __repr__(self) -> str:
         return f"Connection(api_url={self.api_url!r}, client_id={self.client_id!r}, client_secret=...)"
 
+    def values(self) -> dict[str, Any]:
+        """The values that are set, under their wire names (``apiUrl``, ``clientId``, ``clientSecret``)."""
+        given = dict(zip(CONNECTION_KEYS, (self.api_url, self.client_id, self.client_secret), strict=True))
+        return {key: value for key, value in given.items() if value is not None}
+
     def to_input(self) -> dict[str, Any]:
         """The wire form: camelCase keys, the secret marked secret so state never holds it in plain text."""
         import pulumi
 
-        value: dict[str, Any] = {}
-        if self.api_url is not None:
-            value["apiUrl"] = self.api_url
-        if self.client_id is not None:
-            value["clientId"] = self.client_id
-        if self.client_secret is not None:
-            value["clientSecret"] = pulumi.Output.secret(self.client_secret)
+        value = self.values()
+        if "clientSecret" in value:
+            value["clientSecret"] = pulumi.Output.secret(value["clientSecret"])
         return value

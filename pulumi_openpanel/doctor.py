@@ -15,8 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_credentials
+from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, RetryPolicy, manage_api
 from pulumi_openpanel.errors import (
     ApiError,
     AuthenticationError,
@@ -28,7 +27,6 @@ from pulumi_openpanel.errors import (
     TransportError,
     redact,
 )
-from pulumi_openpanel.pacing import RetryPolicy
 
 
 @dataclass
@@ -76,18 +74,15 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
     environ = dict(os.environ if environ is None else environ)
     report = Report()
     try:
-        credentials = resolve_credentials({"apiUrl": api_url} if api_url else None, {}, environ)
-        # Only the pacing is taken from the environment; --timeout and a short retry budget win otherwise.
-        pacing = ApiSettings.from_sources({}, environ).rate_limit
+        # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick.
+        api = manage_api({"apiUrl": api_url} if api_url else None, {}, environ, timeout=timeout,
+                         connect_timeout=timeout, retry=RetryPolicy(max_attempts=2))
     except ConfigurationError as exc:
         report.add("credentials", False, str(exc), _configuration_fix(exc))
         return report
+    credentials = api.credentials
     report.api_url = credentials.api_url
     report.add("credentials", True, f"client id {credentials.client_id} (secret set)")
-    settings = ApiSettings(
-        timeout=timeout, connect_timeout=timeout, retry=RetryPolicy(max_attempts=2), rate_limit=pacing
-    )
-    api = ManageApi(credentials, settings)
 
     started = time.perf_counter()
     try:
@@ -184,7 +179,7 @@ def render_text(report: Report) -> str:
 
 def run(args: argparse.Namespace) -> int:
     report = diagnose(args.api_url, args.timeout)
-    secrets = [os.environ.get("OPENPANEL_CLIENT_SECRET")]
+    secrets = [os.environ.get(ENV_CLIENT_SECRET)]
     if args.json:
         payload = {**asdict(report), "ok": report.ok}
         print(redact(json.dumps(payload, indent=2), secrets))

@@ -1,4 +1,22 @@
-"""One exception hierarchy for everything that can go wrong between the provider and OpenPanel.
+"""Every exception this package raises on purpose, in one tree under :class:`OpenPanelError`.
+
+::
+
+    OpenPanelError
+    ├── ConfigurationError          settings missing or malformed
+    │   └── MissingCredentialsError no client id or secret anywhere
+    ├── InputError                  a resource input the server would refuse (also a ValueError)
+    ├── ApiError                    a Manage API request failed
+    │   ├── AuthenticationError     401
+    │   ├── ForbiddenError          403
+    │   ├── NotFoundError           404
+    │   ├── ValidationError         400
+    │   ├── RateLimitedError        429
+    │   ├── ServerError             5xx, or an answer not shaped like the API's
+    │   └── TransportError          no answer at all
+    ├── AdoptionError               adopt= names an object that cannot be taken over as written
+    ├── ReconcileError              a create's outcome is unknown and could not be settled
+    └── ProjectDeleteError          a project delete stopped half-way
 
 Every error raised by the Manage API client says which request failed (method, path, status) and what to
 do about it. Messages pass through :func:`redact` so that no secret, not even the hash the server returns
@@ -45,6 +63,13 @@ class ConfigurationError(OpenPanelError):
 
 class MissingCredentialsError(ConfigurationError):
     """No client id or secret could be found in any of the places they may come from."""
+
+
+class InputError(OpenPanelError, ValueError):
+    """A resource input that the server would refuse or mangle; ``check`` reports it as a check failure.
+
+    Also a ValueError, as it was before it joined this tree, so that code catching that keeps working.
+    """
 
 
 class ApiError(OpenPanelError):
@@ -120,8 +145,9 @@ class RateLimitedError(ApiError):
     """429: the client id used up its request budget for the current window."""
 
     hint = (
-        "OpenPanel allows 20 requests per 10 seconds per client; the provider paces itself and retries, "
-        "so seeing this means another program shares these credentials or the retry budget ran out"
+        "OpenPanel limits the requests of each client per time window; the provider paces itself to that "
+        "limit (openpanel:rateLimit) and retries, so seeing this means another program shares these "
+        "credentials or the retry budget ran out"
     )
 
     def __init__(
@@ -164,6 +190,18 @@ class TransportError(ApiError):
     ) -> None:
         self.maybe_sent = maybe_sent
         super().__init__(method, path, None, message, hint=hint)
+
+
+class AdoptionError(OpenPanelError):
+    """An existing object cannot be adopted as the program describes it."""
+
+
+class ReconcileError(OpenPanelError):
+    """A create's outcome is unknown and could not be settled; the message says what to check."""
+
+
+class ProjectDeleteError(OpenPanelError):
+    """A project delete stopped half-way; the resource stays in the stack and the next destroy finishes."""
 
 
 # ``body/<field> <reason>`` items joined by ", "; reasons may themselves contain ", ", so split only

@@ -8,15 +8,14 @@ package's wire models: typed, and without the client secret hash the server send
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import SETTINGS_KEYS, Connection, resolve_credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import SETTINGS_KEYS, Connection, manage_api
 from pulumi_openpanel.errors import ForbiddenError, NotFoundError
 from pulumi_openpanel.models import Client, Dashboard, Project, Reference, Report
 
@@ -24,22 +23,14 @@ T = TypeVar("T")
 
 
 def _api(connection: Connection | None) -> ManageApi:
-    stack_config = {key: runtime_config.get_config(key) for key in SETTINGS_KEYS}
-    plain: dict[str, Any] = {}
-    if connection is not None:
-        for key, value in (
-            ("apiUrl", connection.api_url),
-            ("clientId", connection.client_id),
-            ("clientSecret", connection.client_secret),
-        ):
-            if isinstance(value, pulumi.Output):
-                raise TypeError(
-                    f"get_* lookups take plain values; connection.{key} is an Output: "
-                    "use the get_*_output form of the lookup instead"
-                )
-            plain[key] = value
-    credentials = resolve_credentials(plain, stack_config, os.environ)
-    return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
+    plain = connection.values() if connection is not None else {}
+    for key, value in plain.items():
+        if isinstance(value, pulumi.Output):
+            raise TypeError(
+                f"get_* lookups take plain values; connection.{key} is an Output: "
+                "use the get_*_output form of the lookup instead"
+            )
+    return manage_api(plain, {key: runtime_config.get_config(key) for key in SETTINGS_KEYS})
 
 
 def _explain_not_found(kind: str, object_id: str, call: Callable[[], T]) -> T:
@@ -78,8 +69,7 @@ def get_project(id: str, connection: Connection | None = None) -> Project:
 
 def get_projects(connection: Connection | None = None) -> list[Project]:
     """Every live project of the organization, newest first (soft-deleted ones are left out)."""
-    # The server already leaves them out; filtering again keeps the promise if a server version does not.
-    return [project for project in _api(connection).list_projects() if not project.deleted]
+    return _api(connection).live_projects()
 
 
 def get_client(id: str, connection: Connection | None = None) -> Client:

@@ -4,19 +4,17 @@ Answers are parsed leniently (unknown fields ignored, since the server adds fiel
 one dangerous field is removed on purpose: client answers carry ``secret``, which is the server's hash of
 the client secret, never the secret itself. It is dropped here so that no other layer can store or show
 it. The once-only plain secrets of create answers are held as :class:`pydantic.SecretStr`.
+
+The fields that are resource inputs, and the create and update bodies, are generated from schema.py
+(``scripts/generate.py``); the rest is written here.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel, to_snake
-
-ProjectType = Literal["website", "app", "backend"]
-ClientType = Literal["read", "write", "root"]
-PROJECT_TYPES: tuple[str, ...] = ("website", "app", "backend")
-CLIENT_TYPES: tuple[str, ...] = ("read", "write", "root")
 
 
 class WireModel(BaseModel):
@@ -27,13 +25,15 @@ class WireModel(BaseModel):
 
 class Project(WireModel):
     id: str
-    name: str
     organization_id: str
-    types: list[str] = Field(default_factory=list)
+    # BEGIN GENERATED project-answer: from schema.PROJECT by scripts/generate.py; do not edit
+    name: str
     domain: str | None = None
     cors: list[str] = Field(default_factory=list)
     cross_domain: bool = False
+    types: list[str] = Field(default_factory=list)
     allow_unsafe_revenue_tracking: bool = False
+    # END GENERATED project-answer
     events_count: int | None = None
     delete_at: str | None = None
     created_at: str | None = None
@@ -64,10 +64,12 @@ class CreatedProject(WireModel):
 
 class Client(WireModel):
     id: str
-    name: str
-    type: str
-    project_id: str | None = None
     organization_id: str
+    # BEGIN GENERATED client-answer: from schema.CLIENT by scripts/generate.py; do not edit
+    name: str
+    project_id: str | None = None
+    type: str = "write"
+    # END GENERATED client-answer
     ignore_cors_and_secret: bool | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -91,11 +93,13 @@ class CreatedClient(WireModel):
 
 class Reference(WireModel):
     id: str
+    organization_id: str | None = None
+    # BEGIN GENERATED reference-answer: from schema.REFERENCE by scripts/generate.py; do not edit
+    project_id: str
     title: str
     description: str | None = None
     date: str
-    project_id: str
-    organization_id: str | None = None
+    # END GENERATED reference-answer
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -124,22 +128,26 @@ class Report(WireModel):
 
 
 # Request bodies. Only what the caller set is sent, so PATCHes carry only changes. Most optional fields
-# refuse null on the server; ``nullable`` names the few where null is how a value is cleared.
+# refuse null on the server: a None is then not sent at all. ``nullable`` names the fields where null is how
+# a value is cleared, ``blank_clears`` those a PATCH clears with "" (the server refuses null there).
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
     nullable: ClassVar[frozenset[str]] = frozenset()
+    blank_clears: ClassVar[frozenset[str]] = frozenset()
 
     def wire(self) -> dict[str, Any]:
-        body = self.model_dump(by_alias=True, exclude_unset=True)
-        return {
-            key: value
-            for key, value in body.items()
-            if value is not None or to_snake(key) in self.nullable
-        }
+        body: dict[str, Any] = {}
+        for key, value in self.model_dump(by_alias=True, exclude_unset=True).items():
+            if value is not None or to_snake(key) in self.nullable:
+                body[key] = value
+            elif to_snake(key) in self.blank_clears:
+                body[key] = ""
+        return body
 
 
+# BEGIN GENERATED requests: from schema.RESOURCES by scripts/generate.py; do not edit
 class ProjectCreate(RequestModel):
     nullable = frozenset({"domain"})
     name: str
@@ -176,12 +184,8 @@ class ReferenceCreate(RequestModel):
 
 
 class ReferenceUpdate(RequestModel):
+    blank_clears = frozenset({"description"})
     title: str | None = None
     description: str | None = None
     datetime: str | None = None
-
-    def wire(self) -> dict[str, Any]:
-        body = super().wire()
-        if "description" in self.model_fields_set and self.description is None:
-            body["description"] = ""  # the server refuses null; "" is how a description is cleared
-        return body
+# END GENERATED requests

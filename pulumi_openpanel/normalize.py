@@ -15,11 +15,8 @@ from urllib.parse import urlsplit
 
 from pulumi.output import Unknown
 
+from pulumi_openpanel.errors import InputError
 from pulumi_openpanel.slug import slugify
-
-
-class InputError(ValueError):
-    """A property value that the server would refuse or mangle."""
 
 
 def is_unknown(value: Any) -> bool:

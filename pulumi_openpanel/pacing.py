@@ -1,13 +1,14 @@
-"""Client-side pacing and retry timing for the Manage API.
+"""Client-side pacing for the Manage API.
 
-OpenPanel allows 20 requests per 10 seconds per client id in fixed windows. A ``pulumi up`` of many
-resources runs on the plugin's 4 threads, so the pacing must be process-wide and thread-safe. A sliding
-log of send times keeps every interval of ``window`` seconds under ``limit`` requests, which also keeps
-every fixed window of the server under it, whatever its alignment; a small slack absorbs network jitter.
-The server's own ``x-ratelimit-*`` headers and ``retry-after`` stop us when someone else shares the budget.
+OpenPanel limits each client id to a number of requests per fixed window (``config.DEFAULT_RATE_LIMIT``).
+A ``pulumi up`` of many resources runs on the plugin's 4 threads, so the pacing must be process-wide and
+thread-safe. A sliding log of send times keeps every interval of ``window`` seconds under ``limit``
+requests, which also keeps every fixed window of the server under it, whatever its alignment; a small
+slack absorbs network jitter. The server's own ``x-ratelimit-*`` headers and ``retry-after`` stop us when
+someone else shares the budget.
 
 Each ``pulumi up`` starts a new plugin process, often while the previous one's requests still fill the
-server's window; a small file of recent send times (:class:`SendLog`) carries that knowledge from one
+server's window; the pacing state file (:mod:`pulumi_openpanel.sendlog`) carries that knowledge from one
 process to the next on the same machine.
 """
 
@@ -15,20 +16,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import hashlib
 import os
-import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Literal, Protocol
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows: each process then paces on its own
-    fcntl = None  # type: ignore[assignment]
+from pulumi_openpanel.config import pacing_dir
+from pulumi_openpanel.sendlog import SendLog, send_log_path
 
 
 class Clock(Protocol):
@@ -49,51 +44,6 @@ class SystemClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
-
-
-class SendLog:
-    """Wall-clock send times for one (API root, client id), shared by the processes of this machine.
-
-    A text file of timestamps, one a line, locked while read and rewritten; only the last window is kept.
-    It holds no secret: the file name is a digest of the API root and client id.
-    """
-
-    def __init__(self, path: Path, window: float, wall: Callable[[], float] = time.time) -> None:
-        self.path = path
-        self.window = window
-        self._wall = wall
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[IO[str]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+", encoding="ascii") as handle:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.seek(0)
-            yield handle
-
-    def _recent(self, handle: IO[str], now: float) -> list[float]:
-        times = []
-        for line in handle.read().split():
-            with contextlib.suppress(ValueError):
-                moment = float(line)
-                if now - self.window < moment <= now + 1.0:
-                    times.append(moment)
-        return times
-
-    def ages(self) -> list[float]:
-        """How many seconds ago each recent send happened."""
-        now = self._wall()
-        with self._locked() as handle:
-            return [now - moment for moment in self._recent(handle, now)]
-
-    def record(self) -> None:
-        now = self._wall()
-        with self._locked() as handle:
-            times = [*self._recent(handle, now), now]
-            handle.seek(0)
-            handle.truncate()
-            handle.write("".join(f"{moment:.3f}\n" for moment in times))
 
 
 class RateLimiter:
@@ -208,55 +158,30 @@ class RateLimiter:
 # How often callers look again while the first request of a process is out alone.
 PROBE_POLL = 0.02
 
-_LIMITERS: dict[tuple[str, str, int, float], RateLimiter] = {}
+_LIMITERS: dict[tuple[str, str, int, float, Path | None], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
-def cache_dir() -> Path:
-    """Where the package keeps machine-local state: ``$PULUMI_OPENPANEL_CACHE`` or the user's cache."""
-    configured = os.environ.get("PULUMI_OPENPANEL_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "pulumi-openpanel"
-
-
-def shared_limiter(api_url: str, client_id: str, limit: int, window: float) -> RateLimiter:
+def shared_limiter(
+    api_url: str,
+    client_id: str,
+    limit: int,
+    window: float,
+    directory: Path | Literal["environment"] | None = "environment",
+) -> RateLimiter:
     """The process-wide limiter for one (API root, client id): every thread and resource shares it,
-    and it starts from the sends other processes of this machine made in the current window."""
-    key = (api_url, client_id, limit, window)
+    and it starts from the sends other processes of this machine made in the current window.
+
+    ``directory`` holds the pacing state files (None: no file); by default, the one the environment names.
+    """
+    if directory == "environment":
+        directory = pacing_dir(os.environ)
+    key = (api_url, client_id, limit, window, directory)
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)
         if limiter is None:
-            digest = hashlib.sha256(f"{api_url}\n{client_id}".encode()).hexdigest()[:32]
-            send_log = SendLog(cache_dir() / "pacing" / digest, window + 1.0)
+            send_log = None
+            if directory is not None:
+                send_log = SendLog(send_log_path(directory, api_url, client_id), window + 1.0)
             limiter = _LIMITERS[key] = RateLimiter(limit, window, probe=True, send_log=send_log)
         return limiter
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, bounded both in attempts and in total time.
-
-    ``max_attempts`` counts the first try. The delay before retry ``n`` (1-based) is drawn uniformly from
-    ``[d/2, d]`` with ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries
-    always back off, half random so that the provider's threads do not retry in lock-step.
-    """
-
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_elapsed: float = 90.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_elapsed < 0:
-            raise ValueError("retry delays and max_elapsed must not be negative")
-
-    def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
-        return ceiling / 2 + rand() * ceiling / 2
-
-
-NO_RETRIES = RetryPolicy(max_attempts=1)

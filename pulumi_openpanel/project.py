@@ -9,14 +9,14 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize, reconcile
+from pulumi_openpanel import reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.client import create_client_reconciled
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.errors import ApiError, NotFoundError, OpenPanelError
-from pulumi_openpanel.models import PROJECT_TYPES, ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
-from pulumi_openpanel.models import Project as ProjectModel
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
+from pulumi_openpanel.errors import ApiError, NotFoundError, OpenPanelError, ProjectDeleteError
+from pulumi_openpanel.models import ClientCreate, CreatedProject, ProjectCreate, ProjectUpdate
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, ResourceArgs
+from pulumi_openpanel.schema import PROJECT, ProjectType
 
 log = logging.getLogger("pulumi_openpanel.project")
 
@@ -24,42 +24,17 @@ log = logging.getLogger("pulumi_openpanel.project")
 FIRST_CLIENT_NAME = "First client"
 
 
-class ProjectDeleteError(OpenPanelError):
-    """A project delete stopped half-way; the resource stays in the stack and the next destroy finishes."""
-
-
 class ProjectProvider(OpenPanelProvider):
-    """``types`` cannot change after creation (replace); every other input is patched in place."""
+    """Creates a project with its first write client, and deletes that client with it (see :meth:`delete`)."""
 
-    kind = "project"
-
-    props = (
-        Prop("name", normalize.project_name, required=True),
-        Prop("domain", normalize.domain),
-        Prop("cors", normalize.cors),
-        Prop("cross_domain", lambda value: False if value is None else normalize.boolean(value)),
-        Prop("types", lambda value: normalize.choices(value, PROJECT_TYPES, many=True), replaces=True),
-        Prop(
-            "allow_unsafe_revenue_tracking",
-            lambda value: False if value is None else normalize.boolean(value),
-        ),
-    )
-    carried = ("client_id", "client_secret")
-    computed = ("organization_id",)
+    schema = PROJECT
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs["name"]
         started = reconcile.now()
+        body = ProjectCreate(**self.schema.create_body(inputs))
         outcome = reconcile.create_reconciled(
-            lambda: api.create_project(
-                ProjectCreate(
-                    name=name,
-                    domain=inputs.get("domain"),
-                    cors=inputs.get("cors") or [],
-                    cross_domain=bool(inputs.get("cross_domain")),
-                    types=inputs.get("types") or [],
-                )
-            ),
+            lambda: api.create_project(body),
             lambda: [
                 project
                 for project in api.list_projects()
@@ -75,14 +50,15 @@ class ProjectProvider(OpenPanelProvider):
                 secret = outcome.write_client_secret.get_secret_value() if outcome.write_client_secret else None
             else:
                 client_id, secret = self._renew_write_client(api, project.id, started)
-            if inputs.get("allow_unsafe_revenue_tracking"):
-                # The API ignores this flag at creation: a follow-up PATCH sets it.
-                project = api.update_project(project.id, ProjectUpdate(allow_unsafe_revenue_tracking=True))
+            late = self.schema.after_create(inputs)
+            if late:
+                # What the API ignores at creation (allow_unsafe_revenue_tracking) a follow-up PATCH sets.
+                project = api.update_project(project.id, ProjectUpdate(**late))
         except OpenPanelError:
             with contextlib.suppress(ApiError):
                 api.delete_project(project.id)
             raise
-        outs = project_outputs(project)
+        outs = self.schema.outputs_of(project)
         outs["client_id"] = client_id
         outs["client_secret"] = secret
         return project.id, outs
@@ -99,14 +75,11 @@ class ProjectProvider(OpenPanelProvider):
         return created.client.id, created.secret.get_secret_value()
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        project = api.get_project(object_id)
-        if project.deleted:
-            log.info("project %s is soft-deleted (deleteAt %s): gone", object_id, project.delete_at)
-            return None
-        return project_outputs(project)
+        live = api.live_projects(object_id)
+        return self.schema.outputs_of(live[0]) if live else None
 
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        return project_outputs(api.update_project(object_id, ProjectUpdate(**changed)))
+        return self.schema.outputs_of(api.update_project(object_id, ProjectUpdate(**changed)))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the project's write client, then the project: a destroy must close the door at once.
@@ -160,20 +133,9 @@ class ProjectProvider(OpenPanelProvider):
         api.delete_project(object_id)
 
 
-def project_outputs(project: ProjectModel) -> dict[str, Any]:
-    return {
-        "name": project.name,
-        "domain": project.domain or None,
-        "cors": list(project.cors),
-        "cross_domain": project.cross_domain,
-        "types": list(project.types),
-        "allow_unsafe_revenue_tracking": project.allow_unsafe_revenue_tracking,
-        "organization_id": project.organization_id,
-    }
-
-
+# BEGIN GENERATED project-classes: from schema.PROJECT by scripts/generate.py; do not edit
 class ProjectArgs(ResourceArgs):
-    """The inputs of a :class:`Project`."""
+    """The inputs of a :class:`Project`, for passing them as one object."""
 
     def __init__(
         self,
@@ -182,40 +144,82 @@ class ProjectArgs(ResourceArgs):
         domain: pulumi.Input[str] | None = None,
         cors: pulumi.Input[list[pulumi.Input[str]]] | None = None,
         cross_domain: pulumi.Input[bool] | None = None,
-        types: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        types: pulumi.Input[list[pulumi.Input[ProjectType]]] | None = None,
         allow_unsafe_revenue_tracking: pulumi.Input[bool] | None = None,
         adopt: pulumi.Input[str] | None = None,
     ) -> None:
-        self.adopt = adopt
+        """The inputs of a project.
+
+        :param name: Required, not empty; refused only when its slug is empty. OpenPanel derives the id from the
+            name: it keeps A-Z and 0-9, spells out accented Latin, Greek, Cyrillic and other letters and some
+            symbols, and drops the rest, so `Проект` gives `proekt`, `€` `euro`, `R&D` `randd`, `web_app` `webapp`,
+            while `🚀!!` and `日本語` would get an empty, unreachable id and are refused. Changing it updates the
+            project in place.
+        :param domain: An absolute `http(s)://` URL; trailing slashes dropped; `""` means none. Changing it updates
+            the project in place.
+        :param cors: List of origins: `*`, `*.example.com`, `example.org`, `https://x.example.com`; no empty
+            entries. Changing it updates the project in place.
+        :param cross_domain: Bool, OpenPanel's *cross domain* setting. Default: `False`. Changing it updates the
+            project in place.
+        :param types: Subset of `website`, `app` or `backend`. Changing it replaces the project: the API cannot
+            change it in place.
+        :param allow_unsafe_revenue_tracking: Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API
+            ignores it at creation, so the provider sets it with a follow-up request (and deletes the project again
+            if that fails). Default: `False`. Changing it updates the project in place.
+        :param adopt: The id of an existing project to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        """
         self.name = name
         self.domain = domain
         self.cors = cors
         self.cross_domain = cross_domain
         self.types = types
         self.allow_unsafe_revenue_tracking = allow_unsafe_revenue_tracking
+        self.adopt = adopt
 
 
 class Project(OpenPanelResource, module="openpanel", name="Project"):
     """An OpenPanel project. Its id is the slug OpenPanel derives from the name (``web``, ``web-4821``).
 
-    ``client_id`` and ``client_secret`` are the project's first write client, created with it; the secret
-    is known only at creation and is a Pulumi secret.
+    ``client_id`` and ``client_secret`` are the project's first write client, created with it; the secret is known
+    only at creation and is a Pulumi secret.
     """
 
     _provider_class = ProjectProvider
     _args_class = ProjectArgs
-    _output_names = ("organization_id", "client_id", "client_secret")
-    _secret_outputs = ("client_secret",)
 
     name: pulumi.Output[str]
+    """Required, not empty; refused only when its slug is empty. OpenPanel derives the id from the name: it keeps
+    A-Z and 0-9, spells out accented Latin, Greek, Cyrillic and other letters and some symbols, and drops the rest,
+    so `Проект` gives `proekt`, `€` `euro`, `R&D` `randd`, `web_app` `webapp`, while `🚀!!` and `日本語` would get an
+    empty, unreachable id and are refused. Changing it updates the project in place.
+    """
     domain: pulumi.Output[str | None]
+    """An absolute `http(s)://` URL; trailing slashes dropped; `""` means none. Changing it updates the project in
+    place.
+    """
     cors: pulumi.Output[list[str]]
+    """List of origins: `*`, `*.example.com`, `example.org`, `https://x.example.com`; no empty entries. Changing it
+    updates the project in place.
+    """
     cross_domain: pulumi.Output[bool]
-    types: pulumi.Output[list[str]]
+    """Bool, OpenPanel's *cross domain* setting. Default: `False`. Changing it updates the project in place."""
+    types: pulumi.Output[list[ProjectType]]
+    """Subset of `website`, `app` or `backend`. Changing it replaces the project: the API cannot change it in place.
+    """
     allow_unsafe_revenue_tracking: pulumi.Output[bool]
+    """Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API ignores it at creation, so the provider
+    sets it with a follow-up request (and deletes the project again if that fails). Default: `False`. Changing it
+    updates the project in place.
+    """
     organization_id: pulumi.Output[str]
+    """The id of the organization the project belongs to, set by OpenPanel. Output only."""
     client_id: pulumi.Output[str | None]
+    """The id of the project's first write client, which OpenPanel creates with it (none for an adopted project);
+    destroying the project deletes that client too. Output only.
+    """
     client_secret: pulumi.Output[str | None]
+    """The secret of that write client: a Pulumi secret, known only at creation. Output only."""
 
     @overload
     def __init__(
@@ -225,7 +229,14 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
         opts: pulumi.ResourceOptions | None = None,
         *,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a project whose inputs are in a :class:`ProjectArgs`.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param args: The project's inputs.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     @overload
     def __init__(
@@ -237,11 +248,36 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
         domain: pulumi.Input[str] | None = None,
         cors: pulumi.Input[list[pulumi.Input[str]]] | None = None,
         cross_domain: pulumi.Input[bool] | None = None,
-        types: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        types: pulumi.Input[list[pulumi.Input[ProjectType]]] | None = None,
         allow_unsafe_revenue_tracking: pulumi.Input[bool] | None = None,
         adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a project.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param name: Required, not empty; refused only when its slug is empty. OpenPanel derives the id from the
+            name: it keeps A-Z and 0-9, spells out accented Latin, Greek, Cyrillic and other letters and some
+            symbols, and drops the rest, so `Проект` gives `proekt`, `€` `euro`, `R&D` `randd`, `web_app` `webapp`,
+            while `🚀!!` and `日本語` would get an empty, unreachable id and are refused. Changing it updates the
+            project in place.
+        :param domain: An absolute `http(s)://` URL; trailing slashes dropped; `""` means none. Changing it updates
+            the project in place.
+        :param cors: List of origins: `*`, `*.example.com`, `example.org`, `https://x.example.com`; no empty
+            entries. Changing it updates the project in place.
+        :param cross_domain: Bool, OpenPanel's *cross domain* setting. Default: `False`. Changing it updates the
+            project in place.
+        :param types: Subset of `website`, `app` or `backend`. Changing it replaces the project: the API cannot
+            change it in place.
+        :param allow_unsafe_revenue_tracking: Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API
+            ignores it at creation, so the provider sets it with a follow-up request (and deletes the project again
+            if that fails). Default: `False`. Changing it updates the project in place.
+        :param adopt: The id of an existing project to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(resource_name, *args, **kwargs)
+# END GENERATED project-classes

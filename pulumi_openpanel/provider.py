@@ -1,5 +1,6 @@
-"""What the three resource providers share: offline check and diff over a property table, credential
-resolution at call time, and the CRUD skeleton that keeps once-only secrets and the connection in state.
+"""What the three resource providers share: offline check and diff over the resource's declared fields
+(schema.py), credential resolution at call time, and the CRUD skeleton that keeps once-only secrets and the
+connection in state.
 
 A provider instance is pickled into every resource's ``__provider`` input by reference to its class, so
 it must hold nothing but what ``configure`` sets inside the plugin process; its module path and class
@@ -9,9 +10,7 @@ name are part of the state format.
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
@@ -26,10 +25,11 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, normalize_api_url, resolve_credentials
-from pulumi_openpanel.errors import ConfigurationError, NotFoundError, OpenPanelError
-from pulumi_openpanel.normalize import InputError, is_unknown
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
+from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
+from pulumi_openpanel.normalize import is_unknown
+from pulumi_openpanel.schema import Prop, Resource
 
 R = TypeVar("R", bound="OpenPanelResource")
 
@@ -39,37 +39,25 @@ ADOPT = "adopt"
 PROVIDER_KEY = "__provider"
 
 
-class AdoptionError(OpenPanelError):
-    """An existing object cannot be adopted as the program describes it."""
-
-
-@dataclass(frozen=True)
-class Prop:
-    """One user-facing input: how to normalise it, whether it must be set, whether changing it replaces."""
-
-    name: str
-    normalize: Callable[[Any], Any]
-    required: bool = False
-    replaces: bool = False
-
-    def same(self, old: Any, new: Any) -> bool:
-        try:
-            return bool(self.normalize(old) == new) if old is not None else new in (None, [], False)
-        except InputError:
-            return False
-
-
 class OpenPanelProvider(ResourceProvider):
     """Base of the Project, Client and Reference providers."""
 
     serialize_as_secret_always = False
 
+    # The resource's declared fields; a subclass sets it, and the tables below follow from it.
+    schema: ClassVar[Resource]
     props: ClassVar[tuple[Prop, ...]] = ()
     # Outputs only Create can know (once-only secrets): carried from the old state on read and update.
     carried: ClassVar[tuple[str, ...]] = ()
     # Outputs the server computes, carried unchanged through an update that sends nothing.
     computed: ClassVar[tuple[str, ...]] = ()
     kind: ClassVar[str] = "object"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "schema" in cls.__dict__:
+            cls.props, cls.carried, cls.computed = cls.schema.props, cls.schema.carried, cls.schema.computed
+            cls.kind = cls.schema.kind
 
     def configure(self, req: ConfigureRequest) -> None:
         self._stack_config = {key: req.config.get(key) for key in SETTINGS_KEYS}
@@ -123,9 +111,7 @@ class OpenPanelProvider(ResourceProvider):
 
     def api(self, props: Mapping[str, Any]) -> ManageApi:
         """Credentials resolved now, never earlier: previews need none and rotations apply at once."""
-        stack_config: dict[str, Any] = getattr(self, "_stack_config", {})
-        credentials = resolve_credentials(props.get(CONNECTION), stack_config, os.environ)
-        return ManageApi(credentials, ApiSettings.from_sources(stack_config, os.environ))
+        return manage_api(props.get(CONNECTION), getattr(self, "_stack_config", {}))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = self.api(props)
@@ -251,8 +237,6 @@ class OpenPanelResource(pulumi.dynamic.Resource):
 
     _provider_class: ClassVar[type[OpenPanelProvider]]
     _args_class: ClassVar[type[Any]]
-    _output_names: ClassVar[tuple[str, ...]] = ()
-    _secret_outputs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         props, opts, connection = self._split_args(self._args_class, args, kwargs)
@@ -278,11 +262,12 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         opts: pulumi.ResourceOptions | None,
         connection: Any,
     ) -> None:
-        for key in self._output_names:
-            props.setdefault(key, None)
+        declared = self._provider_class.schema
+        for out in declared.outs:
+            props.setdefault(out.name, None)
         if connection is not None:
             props[CONNECTION] = connection.to_input()
-        secrets = list(self._secret_outputs)
+        secrets = list(declared.secrets)
         if connection is not None:
             secrets.append(CONNECTION)
         merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
-from pulumi_openpanel.errors import ApiError, OpenPanelError, ServerError, TransportError
+from pulumi_openpanel.errors import ApiError, ReconcileError, ServerError, TransportError
 
 log = logging.getLogger("pulumi_openpanel.reconcile")
 
@@ -22,10 +22,6 @@ Found = TypeVar("Found")
 
 # Server clocks and ours disagree a little; anything created this long before our POST is not ours.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-class ReconcileError(OpenPanelError):
-    """A create's outcome is unknown and could not be settled; the message says what to check."""
 
 
 def outcome_unknown(error: ApiError) -> bool:

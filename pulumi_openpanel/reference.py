@@ -9,30 +9,18 @@ import pulumi
 from pulumi_openpanel import normalize, reconcile
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import Connection
-from pulumi_openpanel.models import Reference as ReferenceModel
 from pulumi_openpanel.models import ReferenceCreate, ReferenceUpdate
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, Prop, ResourceArgs
+from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, ResourceArgs
+from pulumi_openpanel.schema import REFERENCE
 
 
 class ReferenceProvider(OpenPanelProvider):
-    """``project_id`` cannot change (replace); title, description and datetime are patched."""
+    """A reference found after an unknown create outcome (same title and instant) is adopted."""
 
-    kind = "reference"
-
-    props = (
-        Prop("project_id", normalize.text, required=True, replaces=True),
-        Prop("title", normalize.text, required=True),
-        Prop("description", normalize.optional_text),
-        Prop("datetime", normalize.iso_datetime, required=True),
-    )
+    schema = REFERENCE
 
     def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        body = ReferenceCreate(
-            project_id=inputs["project_id"],
-            title=inputs["title"],
-            description=inputs.get("description"),
-            datetime=inputs["datetime"],
-        )
+        body = ReferenceCreate(**self.schema.create_body(inputs))
         started = reconcile.now()
         reference = reconcile.create_reconciled(
             lambda: api.create_reference(body),
@@ -45,29 +33,21 @@ class ReferenceProvider(OpenPanelProvider):
             ],
             describe=f"reference {body.title!r}",
         )
-        return reference.id, reference_outputs(reference)
+        return reference.id, self.schema.outputs_of(reference)
 
     def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        return reference_outputs(api.get_reference(object_id))
+        return self.schema.outputs_of(api.get_reference(object_id))
 
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        return reference_outputs(api.update_reference(object_id, ReferenceUpdate(**changed)))
+        return self.schema.outputs_of(api.update_reference(object_id, ReferenceUpdate(**changed)))
 
     def delete_object(self, api: ManageApi, object_id: str) -> None:
         api.delete_reference(object_id)
 
 
-def reference_outputs(reference: ReferenceModel) -> dict[str, Any]:
-    return {
-        "project_id": reference.project_id,
-        "title": reference.title,
-        "description": reference.description or None,
-        "datetime": normalize.iso_datetime(reference.date),
-    }
-
-
+# BEGIN GENERATED reference-classes: from schema.REFERENCE by scripts/generate.py; do not edit
 class ReferenceArgs(ResourceArgs):
-    """The inputs of a :class:`Reference`. ``datetime`` is an ISO 8601 date or date-time."""
+    """The inputs of a :class:`Reference`, for passing them as one object."""
 
     def __init__(
         self,
@@ -78,11 +58,23 @@ class ReferenceArgs(ResourceArgs):
         description: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[str] | None = None,
     ) -> None:
-        self.adopt = adopt
+        """The inputs of a reference.
+
+        :param project_id: Required, the id of the project whose timeline it marks. Changing it replaces the
+            reference: the API cannot change it in place.
+        :param title: Required, not empty. Changing it updates the reference in place.
+        :param datetime: Required, ISO 8601 date (`2026-12-01`, midnight UTC) or date-time, with or without offset
+            (none means UTC); stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference
+            in place.
+        :param description: Text; `""` and none are the same. Changing it updates the reference in place.
+        :param adopt: The id of an existing reference to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        """
         self.project_id = project_id
         self.title = title
-        self.description = description
         self.datetime = datetime
+        self.description = description
+        self.adopt = adopt
 
 
 class Reference(OpenPanelResource, module="openpanel", name="Reference"):
@@ -92,9 +84,17 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
     _args_class = ReferenceArgs
 
     project_id: pulumi.Output[str]
+    """Required, the id of the project whose timeline it marks. Changing it replaces the reference: the API cannot
+    change it in place.
+    """
     title: pulumi.Output[str]
+    """Required, not empty. Changing it updates the reference in place."""
     description: pulumi.Output[str | None]
+    """Text; `""` and none are the same. Changing it updates the reference in place."""
     datetime: pulumi.Output[str]
+    """Required, ISO 8601 date (`2026-12-01`, midnight UTC) or date-time, with or without offset (none means UTC);
+    stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference in place.
+    """
 
     @overload
     def __init__(
@@ -104,7 +104,14 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
         opts: pulumi.ResourceOptions | None = None,
         *,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a reference whose inputs are in a :class:`ReferenceArgs`.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param args: The reference's inputs.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     @overload
     def __init__(
@@ -118,7 +125,23 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
         description: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[str] | None = None,
         connection: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Declare a reference.
+
+        :param resource_name: The name of the resource in the Pulumi program, unique in the stack.
+        :param opts: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        :param project_id: Required, the id of the project whose timeline it marks. Changing it replaces the
+            reference: the API cannot change it in place.
+        :param title: Required, not empty. Changing it updates the reference in place.
+        :param datetime: Required, ISO 8601 date (`2026-12-01`, midnight UTC) or date-time, with or without offset
+            (none means UTC); stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference
+            in place.
+        :param description: Text; `""` and none are the same. Changing it updates the reference in place.
+        :param adopt: The id of an existing reference to bring under management instead of creating one (README:
+            Adoption); only read at creation.
+        :param connection: Credentials of another organization than the stack's; see `Connection`.
+        """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(resource_name, *args, **kwargs)
+# END GENERATED reference-classes

@@ -4,15 +4,22 @@
 acceptance variables are set (see tests/support/target.py), otherwise one in-memory emulator
 with two seeded organizations and no rate limit (speed; the limit has its own tests).
 ``fresh_emulator`` starts private emulators for tests that need their own settings.
+
+The pacing state files (pulumi_openpanel/sendlog.py) go to a temporary directory for the whole run,
+in this process and in every ``pulumi`` the tests start: no test writes under the user's home.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pulumi_openpanel.config import ENV_PACING_DIR
 from tests.support.target import OpenPanelTarget, acceptance_target
 
 if TYPE_CHECKING:
@@ -20,6 +27,20 @@ if TYPE_CHECKING:
 
 # Shared fixtures (uid, proxy, api, make_project, pulumi_bin) for every suite.
 pytest_plugins = ["tests.support.fixtures"]
+
+_PACING_DIR: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Set before any test module is imported, so that even settings made at import time see it."""
+    directory = tempfile.mkdtemp(prefix="openpanel-pacing-")
+    _PACING_DIR.append(directory)
+    os.environ[ENV_PACING_DIR] = directory
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for directory in _PACING_DIR:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The Starlette application: HTTP in, :class:`ManageApi` answers out.
+"""The Starlette application: HTTP in, :class:`ManageHandlers` answers out.
 
 It adds what sits around the routes on the real server: the optional API root prefix
 (self-hosted installs serve the API under e.g. ``/api``), Fastify's 404 for unknown routes,
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pulumi_openpanel.emulator.handlers import ManageApi
+from pulumi_openpanel.emulator.handlers import ManageHandlers
 from pulumi_openpanel.emulator.protocol import ApiRequest, ApiResponse, route_not_found, too_many_requests
 from pulumi_openpanel.emulator.ratelimit import FixedWindowRateLimiter
 from pulumi_openpanel.emulator.routing import match_route
@@ -79,7 +79,7 @@ def _to_response(answer: ApiResponse, extra_headers: dict[str, str]) -> Response
 
 
 def build_app(
-    api: ManageApi,
+    api: ManageHandlers,
     *,
     root_path: str = "",
     rate_limiter: FixedWindowRateLimiter | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pulumi_openpanel.emulator.protocol import ApiError, ApiRequest, app_error
+from pulumi_openpanel.emulator.protocol import ApiRequest, Refusal, app_error
 from pulumi_openpanel.emulator.validation import MISSING
 
 EMPTY_JSON = "Body cannot be empty when content-type is set to 'application/json'"
@@ -18,8 +18,8 @@ INVALID_JSON = "Body is not valid JSON but content-type is set to 'application/j
 UNSUPPORTED = "Unsupported Media Type"
 
 
-def _fastify_error(status: int, message: str) -> ApiError:
-    return ApiError(app_error(status, message, error="FastifyError"))
+def _fastify_error(status: int, message: str) -> Refusal:
+    return Refusal(app_error(status, message, error="FastifyError"))
 
 
 def _reject_constant(name: str) -> Any:

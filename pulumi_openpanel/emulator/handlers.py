@@ -17,9 +17,9 @@ from pulumi_openpanel.emulator.bodies import read_body
 from pulumi_openpanel.emulator.credentials import VerificationCache, hash_secret, new_secret
 from pulumi_openpanel.emulator.dates import DateParseError, parse_js_date
 from pulumi_openpanel.emulator.protocol import (
-    ApiError,
     ApiRequest,
     ApiResponse,
+    Refusal,
     forbidden_project,
     ingestion_refused,
     internal_error,
@@ -72,7 +72,12 @@ def _data(payload: Any) -> ApiResponse:
 _SUCCESS = {"success": True}
 
 
-class ManageApi:
+class ManageHandlers:
+    """The emulated server's side of the Manage API: one method per route (routing.py names them).
+
+    Not to be confused with :class:`pulumi_openpanel.ManageApi`, the client the provider talks to it with.
+    """
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self._verified = VerificationCache()
@@ -94,7 +99,7 @@ class ManageApi:
                 return forbidden_project()
             answer: ApiResponse = getattr(self, match.route.handler)(caller, match.params, parsed, request)
             return answer
-        except ApiError as error:
+        except Refusal as error:
             return error.response
         except ServerFault:
             return internal_error()
@@ -106,16 +111,16 @@ class ManageApi:
         client_id = request.header("openpanel-client-id") or ""
         secret = request.header("openpanel-client-secret") or ""
         if not _CLIENT_ID.fullmatch(client_id):
-            raise ApiError(unauthorized("Manage: Client ID must be a valid UUIDv4"))
+            raise Refusal(unauthorized("Manage: Client ID must be a valid UUIDv4"))
         client = self.store.find_client(client_id)
         if client is None:
-            raise ApiError(unauthorized("Manage: Invalid client id"))
+            raise Refusal(unauthorized("Manage: Invalid client id"))
         if not client.secret_hash:
-            raise ApiError(unauthorized("Manage: Client has no secret"))
+            raise Refusal(unauthorized("Manage: Client has no secret"))
         if client.type != "root":
-            raise ApiError(unauthorized("Manage: Only root clients are allowed to manage resources"))
+            raise Refusal(unauthorized("Manage: Only root clients are allowed to manage resources"))
         if not self._verified.check(client.id, secret, client.secret_hash):
-            raise ApiError(unauthorized("Manage: Invalid client secret"))
+            raise Refusal(unauthorized("Manage: Invalid client secret"))
         return client
 
     def track(self, request: ApiRequest) -> ApiResponse:
@@ -150,7 +155,7 @@ class ManageApi:
 
     def _require_project(self, caller: ClientAuth, project_id: str) -> None:
         if self.store.get_project(caller.organization_id, project_id) is None:
-            raise ApiError(not_found("Project"))
+            raise Refusal(not_found("Project"))
 
     def _project_filter(self, caller: ClientAuth, request: ApiRequest) -> str | None:
         project_id = request.query.get("projectId") or None

@@ -78,8 +78,12 @@ def internal_error() -> ApiResponse:
     return ApiResponse(500, b"Internal server error", content_type="text/plain; charset=utf-8")
 
 
-class ApiError(Exception):
-    """Raised anywhere in request handling to answer with ``response``."""
+class Refusal(Exception):
+    """Raised anywhere in request handling to answer with ``response`` (a 4xx, as the server would).
+
+    Named apart from the client's :class:`pulumi_openpanel.errors.ApiError`, which is what a refusal
+    becomes on the other side of the wire.
+    """
 
     def __init__(self, response: ApiResponse) -> None:
         super().__init__(response.status)

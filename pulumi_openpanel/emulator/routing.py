@@ -18,7 +18,7 @@ from pulumi_openpanel.emulator.validation import Schema
 class Route:
     method: str
     pattern: str
-    handler: str  # name of the ManageApi method that answers
+    handler: str  # name of the ManageHandlers method that answers
     schema: Schema | None = None
     # "manage": root-client auth and the Manage API's rate limit; "ingestion": the SDK's auth, no such limit.
     auth: str = "manage"
@@ -52,7 +52,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/manage/references/:id", "delete_reference"),
     Route("GET", "/manage/projects/:projectId/dashboards", "list_dashboards"),
     Route("GET", "/manage/projects/:projectId/dashboards/:dashboardId/reports", "list_reports"),
-    # Event ingestion, emulated only as far as its authentication (see ManageApi.track).
+    # Event ingestion, emulated only as far as its authentication (see ManageHandlers.track).
     Route("POST", "/track", "track", auth="ingestion"),
 )
 

@@ -1,30 +1,23 @@
 """Running the emulator on a loopback port from Python (tests) or from the command line.
 
-The server runs uvicorn on its own thread and event loop, so a test can start it, talk to
+The server runs uvicorn on its own thread and event loop (serving.py), so a test can start it, talk to
 it over real HTTP, poke at its storage and read its request log from the test's thread.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
 from types import TracebackType
 from typing import Any
 
-import uvicorn
-
+from pulumi_openpanel.config import DEFAULT_RATE_LIMIT
 from pulumi_openpanel.emulator.app import RequestLog, build_app
 from pulumi_openpanel.emulator.credentials import hash_secret, new_secret
-from pulumi_openpanel.emulator.handlers import ManageApi
+from pulumi_openpanel.emulator.handlers import ManageHandlers
 from pulumi_openpanel.emulator.ratelimit import FixedWindowRateLimiter
+from pulumi_openpanel.emulator.serving import ServerThread
 from pulumi_openpanel.emulator.store import SeededOrganization, Store
 
-DEFAULT_RATE_LIMIT: tuple[int, float] = (20, 10.0)
 _DEFAULT_SERIES = {"type": "event", "id": "A", "name": "screen_view", "displayName": None, "segment": "event"}
-_START_TIMEOUT = 15.0
-_STOP_TIMEOUT = 10.0
 
 
 class EmulatorServer:
@@ -51,19 +44,16 @@ class EmulatorServer:
         self.store = Store(db_path)
         self.requests = RequestLog()
         self.rate_limiter = FixedWindowRateLimiter(*rate_limit) if rate_limit is not None else None
-        self._api = ManageApi(self.store)
+        self._api = ManageHandlers(self.store)
         self._requested_port = port
-        self._port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        self._serving: ServerThread | None = None
         self._stopped = False
 
     @property
     def port(self) -> int:
-        if self._port is None:
+        if self._serving is None:
             raise RuntimeError("the emulator is not started")
-        return self._port
+        return self._serving.port
 
     @property
     def base_url(self) -> str:
@@ -77,90 +67,39 @@ class EmulatorServer:
         return self.base_url + self.root_path
 
     def start(self) -> EmulatorServer:
-        if self._thread is not None or self._stopped:
+        if self._serving is not None or self._stopped:
             raise RuntimeError("an EmulatorServer can be started once")
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            # Accepted connections inherit this; without it a response written as headers
-            # then body waits ~40 ms for a delayed ACK (Nagle) on every request.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.bind((self.host, self._requested_port))
-            sock.listen(128)
-        except OSError:
-            sock.close()
-            raise
-        self._port = sock.getsockname()[1]
         app = build_app(self._api, root_path=self.root_path, rate_limiter=self.rate_limiter, request_log=self.requests)
-        config = uvicorn.Config(
-            app, lifespan="off", log_config=None, log_level="warning", access_log=False, loop="asyncio"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._serve, args=(sock,), name="openpanel-emulator", daemon=True)
-        self._thread.start()
-        self._wait_until_started()
+        serving = ServerThread(app, host=self.host, port=self._requested_port, name="openpanel-emulator")
+        self._serving = serving.start()
         return self
-
-    def _serve(self, sock: socket.socket) -> None:
-        assert self._server is not None
-        try:
-            asyncio.run(self._server.serve(sockets=[sock]))
-        except BaseException as exc:  # reported by start() or stop()
-            self._failure = exc
-        finally:
-            sock.close()
-
-    def _wait_until_started(self) -> None:
-        assert self._server is not None and self._thread is not None
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self._server.should_exit = True
-                self._thread.join(timeout=_STOP_TIMEOUT)
-                raise RuntimeError("the emulator did not start") from self._failure
-            time.sleep(0.005)
 
     @property
     def serving(self) -> bool:
         """Whether the server thread is still running (it may be shutting down)."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._serving is not None and self._serving.serving
 
     @property
     def failure(self) -> BaseException | None:
         """What ended the server thread, if it ended by an exception."""
-        return self._failure
+        return self._serving.failure if self._serving is not None else None
 
     def request_stop(self, *, force: bool = False) -> None:
-        """Ask the server thread to stop, without waiting; see :meth:`wait_stopped`.
-
-        A graceful stop lets in-flight requests finish; ``force=True`` stops waiting for them.
-        Only plain attribute writes that uvicorn polls from its own loop: safe from any thread.
-        """
-        if self._server is not None:
-            self._server.should_exit = True
-            if force:
-                self._server.force_exit = True
+        """Ask the server thread to stop, without waiting (safe from any thread); see :meth:`wait_stopped`."""
+        if self._serving is not None:
+            self._serving.request_stop(force=force)
 
     def wait_stopped(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the server thread to end; whether it did.
-
-        Bounded on purpose: the command must exit even when a stop hangs.
-        """
-        if self._thread is None:
-            return True
-        self._thread.join(timeout=timeout)
-        return not self._thread.is_alive()
+        """Wait up to ``timeout`` seconds for the server thread to end; whether it did."""
+        return self._serving is None or self._serving.wait_stopped(timeout)
 
     def stop(self) -> None:
         """Stop serving and close the database. Safe to call more than once."""
         if self._stopped:
             return
         self._stopped = True
-        self.request_stop()
-        if not self.wait_stopped(_STOP_TIMEOUT):
-            self.request_stop(force=True)
-            self.wait_stopped(_STOP_TIMEOUT)
+        if self._serving is not None:
+            self._serving.stop()
         self.store.close()
 
     def __enter__(self) -> EmulatorServer:

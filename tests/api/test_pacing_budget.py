@@ -13,8 +13,10 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings
+from pulumi_openpanel.config import NO_RETRIES
 from pulumi_openpanel.errors import TransportError
-from pulumi_openpanel.pacing import NO_RETRIES, PROBE_POLL, RateLimiter, SendLog, shared_limiter
+from pulumi_openpanel.pacing import PROBE_POLL, RateLimiter, shared_limiter
+from pulumi_openpanel.sendlog import SendLog
 
 from .fakes import FakeClock, FakeServer, make_api, respond
 
@@ -179,7 +181,7 @@ def test_an_unwritable_send_log_only_costs_the_shared_view(tmp_path: Path) -> No
 
 
 def test_shared_limiters_keep_their_send_log_in_the_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PULUMI_OPENPANEL_CACHE", str(tmp_path))
+    monkeypatch.setenv("OPENPANEL_PACING_DIR", str(tmp_path / "pacing"))
     limiter = shared_limiter("http://127.0.0.1:1", "0f1e2d3c-4b5a-4697-8877-665544332211", 20, 10.0)
     limiter.observe(None, None)
     limiter.take()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import RetryPolicy
 from pulumi_openpanel.errors import (
     ApiError,
     RateLimitedError,
@@ -17,7 +18,6 @@ from pulumi_openpanel.errors import (
     TransportError,
 )
 from pulumi_openpanel.models import ProjectCreate, ProjectUpdate
-from pulumi_openpanel.pacing import RetryPolicy
 
 from .fakes import FakeClock, FakeServer, Reply, fail, make_api, project_json, respond
 

@@ -11,10 +11,9 @@ import pytest
 
 from pulumi_openpanel import api as api_module
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.config import RetryPolicy, resolve_credentials
 from pulumi_openpanel.errors import ApiError, ConfigurationError, ValidationError
 from pulumi_openpanel.models import Client, CreatedClient, CreatedProject, ProjectCreate
-from pulumi_openpanel.pacing import RetryPolicy
 
 from .fakes import (
     CLIENT_ID,

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from pulumi_openpanel import cli
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ProjectUpdate, ReferenceCreate
-from tests.support.fixtures import ProjectFactory
+from tests.support.fixtures import ProjectFactory, credentials_env, direct_api
 from tests.support.proxy import RecordingProxy
-from tests.support.target import OpenPanelTarget
+from tests.support.target import CREDENTIAL_VARIABLES, OpenPanelTarget
 
 
 def seed(api: ManageApi, uid: str) -> dict[str, list[str]]:
@@ -44,9 +43,8 @@ def snapshot(api: ManageApi, project_id: str) -> str:
 
 
 def adopt(monkeypatch: pytest.MonkeyPatch, api_url: str, client_id: str, secret: str, *args: str) -> None:
-    monkeypatch.setenv("OPENPANEL_API_URL", api_url)
-    monkeypatch.setenv("OPENPANEL_CLIENT_ID", client_id)
-    monkeypatch.setenv("OPENPANEL_CLIENT_SECRET", secret)
+    for name, value in credentials_env(api_url, client_id, secret).items():
+        monkeypatch.setenv(name, value)
     assert cli.main(["adopt", *args]) == 0
 
 
@@ -86,7 +84,7 @@ def test_adopting_a_whole_organization(monkeypatch: pytest.MonkeyPatch, tmp_path
                                        capsys: pytest.CaptureFixture[str]) -> None:
     server = fresh_emulator(rate_limit=None)
     org = server.seed_organization("Agency")
-    api = ManageApi(Credentials(server.api_url, org.client_id, org.client_secret), ApiSettings(rate_limit=None))
+    api = direct_api(server.api_url, org.client_id, org.client_secret, paced=False)
     seed(api, "one")
     seed(api, "two")
     api.create_client(ClientCreate(name="Org-wide exporter", type="read"))
@@ -101,8 +99,7 @@ def test_adopting_a_whole_organization(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert "gone" not in (tmp_path / "org" / "__main__.py").read_text()
 
     stack = make_project(directory=tmp_path / "org", copy=False,
-                         env={"OPENPANEL_API_URL": server.api_url, "OPENPANEL_CLIENT_ID": org.client_id,
-                              "OPENPANEL_CLIENT_SECRET": org.client_secret, "OPENPANEL_RATE_LIMIT": "off"})
+                         env=credentials_env(server.api_url, org.client_id, org.client_secret, paced=False))
     server.reset_requests()
     first = stack.up()
     assert len(first.openpanel_steps()) == 2 + 5 + 4
@@ -126,7 +123,7 @@ def test_adopt_prints_a_block_to_paste(monkeypatch: pytest.MonkeyPatch, openpane
 
 def test_adopt_without_credentials_says_how_to_give_them(monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET"):
+    for name in CREDENTIAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     assert cli.main(["adopt"]) == 1
     err = capsys.readouterr().err

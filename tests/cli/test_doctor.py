@@ -23,10 +23,9 @@ from typing import Any
 import pytest
 
 from pulumi_openpanel import cli
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.doctor import diagnose, render_text
 from pulumi_openpanel.models import ClientCreate
+from tests.support.fixtures import credentials_env, provider_env, session_api
 from tests.support.manage import unique_name
 from tests.support.target import OpenPanelTarget
 
@@ -42,25 +41,6 @@ DOCTOR_VARIABLES = (
     "OPENPANEL_MAX_RETRIES",
 )
 WRONG_SECRET = "sec_" + "5" * 20
-
-
-def _environment(api_url: str, client_id: str, client_secret: str, *, paced: bool = True) -> dict[str, str]:
-    env = {"OPENPANEL_API_URL": api_url, "OPENPANEL_CLIENT_ID": client_id, "OPENPANEL_CLIENT_SECRET": client_secret}
-    if not paced:
-        env["OPENPANEL_RATE_LIMIT"] = "off"
-    return env
-
-
-def _session_environment(target: OpenPanelTarget, **overrides: str) -> dict[str, str]:
-    # The session emulator has no rate limit; a real server keeps the doctor's own pacing on.
-    env = _environment(target.api_url, target.client_id, target.client_secret, paced=target.acceptance)
-    env.update(overrides)
-    return env
-
-
-def _admin(target: OpenPanelTarget) -> ManageApi:
-    settings = ApiSettings() if target.acceptance else ApiSettings(rate_limit=None)
-    return ManageApi(Credentials(target.api_url, target.client_id, target.client_secret), settings)
 
 
 class Doctor:
@@ -115,7 +95,7 @@ def _only_failure(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _organization_counts(target: OpenPanelTarget) -> dict[str, int]:
-    admin = _admin(target)
+    admin = session_api(target)
     return {
         "projects": len(admin.list_projects()),
         "clients": len(admin.list_clients()),
@@ -124,13 +104,13 @@ def _organization_counts(target: OpenPanelTarget) -> dict[str, int]:
 
 
 def test_diagnose_a_working_setup(openpanel: OpenPanelTarget) -> None:
-    report = diagnose(timeout=10.0, environ=_session_environment(openpanel))
+    report = diagnose(timeout=10.0, environ=provider_env(openpanel, openpanel.api_url))
 
     assert report.ok, render_text(report)
     assert report.api_url == openpanel.api_url
     assert report.counts == _organization_counts(openpanel)
     assert isinstance(report.round_trip_ms, float) and report.round_trip_ms >= 0
-    own = _admin(openpanel).get_client(openpanel.client_id)
+    own = session_api(openpanel).get_client(openpanel.client_id)
     assert report.organization_id == own.organization_id
     if openpanel.acceptance:
         assert report.rate_limit is not None  # a real server announces its limit
@@ -138,7 +118,7 @@ def test_diagnose_a_working_setup(openpanel: OpenPanelTarget) -> None:
 
 
 def test_doctor_json_for_a_working_setup(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, payload = doctor.run_json(_session_environment(openpanel))
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url))
 
     assert code == 0
     assert payload["ok"] is True
@@ -149,7 +129,7 @@ def test_doctor_json_for_a_working_setup(doctor: Doctor, openpanel: OpenPanelTar
 
 
 def test_doctor_text_for_a_working_setup(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, out = doctor.run(_session_environment(openpanel))
+    code, out = doctor.run(provider_env(openpanel, openpanel.api_url))
 
     assert code == 0
     assert "usable: yes" in out
@@ -160,7 +140,7 @@ def test_doctor_reports_rate_limit_headroom(doctor: Doctor, fresh_emulator: Call
     server = fresh_emulator()  # the real 20 requests / 10 s limit
     seed = server.seed_organization("Doctor rate limit")
 
-    code, payload = doctor.run_json(_environment(server.api_url, seed.client_id, seed.client_secret))
+    code, payload = doctor.run_json(credentials_env(server.api_url, seed.client_id, seed.client_secret))
 
     assert code == 0 and payload["ok"] is True
     headroom = payload["rate_limit"]
@@ -172,7 +152,7 @@ def test_doctor_reports_rate_limit_headroom(doctor: Doctor, fresh_emulator: Call
 
 def test_doctor_as_a_command(openpanel: OpenPanelTarget) -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("OPENPANEL_")}
-    env.update(_environment(openpanel.api_url, openpanel.client_id, openpanel.client_secret))
+    env.update(credentials_env(openpanel.api_url, openpanel.client_id, openpanel.client_secret))
 
     finished = subprocess.run(
         [sys.executable, "-m", "pulumi_openpanel.cli", "doctor", "--json"],
@@ -213,7 +193,7 @@ def test_no_credentials(doctor: Doctor) -> None:
 
 
 def test_a_wrong_secret(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, payload = doctor.run_json(_session_environment(openpanel, OPENPANEL_CLIENT_SECRET=WRONG_SECRET))
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url, OPENPANEL_CLIENT_SECRET=WRONG_SECRET))
 
     assert code == 1
     failure = _only_failure(payload)
@@ -222,7 +202,7 @@ def test_a_wrong_secret(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
 
 
 def test_an_unknown_client_id(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, payload = doctor.run_json(_session_environment(openpanel, OPENPANEL_CLIENT_ID=str(uuid.uuid4())))
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url, OPENPANEL_CLIENT_ID=str(uuid.uuid4())))
 
     assert code == 1
     failure = _only_failure(payload)
@@ -231,7 +211,7 @@ def test_an_unknown_client_id(doctor: Doctor, openpanel: OpenPanelTarget) -> Non
 
 
 def test_a_client_id_that_is_not_a_uuid(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, payload = doctor.run_json(_session_environment(openpanel, OPENPANEL_CLIENT_ID="my-root-client"))
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url, OPENPANEL_CLIENT_ID="my-root-client"))
 
     assert code == 1
     failure = _only_failure(payload)
@@ -241,11 +221,12 @@ def test_a_client_id_that_is_not_a_uuid(doctor: Doctor, openpanel: OpenPanelTarg
 
 
 def test_a_client_that_is_not_root(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    admin = _admin(openpanel)
+    admin = session_api(openpanel)
     writer = admin.create_client(ClientCreate(name=unique_name("doctor writer"), type="write"))
     try:
-        env = _session_environment(
+        env = provider_env(
             openpanel,
+            openpanel.api_url,
             OPENPANEL_CLIENT_ID=writer.client.id,
             OPENPANEL_CLIENT_SECRET=writer.secret.get_secret_value(),
         )
@@ -261,7 +242,7 @@ def test_a_client_that_is_not_root(doctor: Doctor, openpanel: OpenPanelTarget) -
 
 
 def test_an_api_url_that_is_not_a_url(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
-    code, payload = doctor.run_json(_session_environment(openpanel), "--api-url", "analytics.example.com")
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url), "--api-url", "analytics.example.com")
 
     assert code == 1
     failure = _only_failure(payload)
@@ -270,7 +251,7 @@ def test_an_api_url_that_is_not_a_url(doctor: Doctor, openpanel: OpenPanelTarget
 
 def test_a_timeout_must_be_positive(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
     with pytest.raises(SystemExit) as exited:
-        doctor.run(_session_environment(openpanel), "--timeout", "0")
+        doctor.run(provider_env(openpanel, openpanel.api_url), "--timeout", "0")
 
     assert exited.value.code == 2
 
@@ -288,7 +269,7 @@ def _closed_port() -> int:
 def test_an_unreachable_api_root(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
     nowhere = f"http://127.0.0.1:{_closed_port()}"
 
-    code, payload = doctor.run_json(_session_environment(openpanel), "--api-url", nowhere, "--timeout", "2")
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url), "--api-url", nowhere, "--timeout", "2")
 
     assert code == 1
     failure = _only_failure(payload)
@@ -300,7 +281,7 @@ def test_an_unreachable_api_root(doctor: Doctor, openpanel: OpenPanelTarget) -> 
 def test_an_api_root_without_its_prefix(doctor: Doctor, fresh_emulator: Callable[..., Any]) -> None:
     server = fresh_emulator(root_path="/api", rate_limit=None)
     seed = server.seed_organization("Doctor self-hosted")
-    env = _environment(server.base_url, seed.client_id, seed.client_secret, paced=False)
+    env = credentials_env(server.base_url, seed.client_id, seed.client_secret, paced=False)
 
     code, payload = doctor.run_json(env)
 
@@ -382,7 +363,7 @@ def test_something_that_is_not_the_api(
 ) -> None:
     site = local_site(answer)
 
-    code, payload = doctor.run_json(_session_environment(openpanel), "--api-url", site, "--timeout", "5")
+    code, payload = doctor.run_json(provider_env(openpanel, openpanel.api_url), "--api-url", site, "--timeout", "5")
 
     assert code == 1
     failure = _only_failure(payload)
@@ -404,7 +385,7 @@ def test_a_server_that_echoes_the_secret_back(
 
     site = local_site(echo)
     for args in (("--json",), ()):
-        code, out = doctor.run(_session_environment(openpanel), "--api-url", site, "--timeout", "5", *args)
+        code, out = doctor.run(provider_env(openpanel, openpanel.api_url), "--api-url", site, "--timeout", "5", *args)
         assert code == 1
         assert "Bad gateway" in out
         # The echo did reach the output; only the secret's value is hidden.

@@ -21,6 +21,7 @@ import pytest
 from pulumi_openpanel.cli import main as pulumi_openpanel_main
 from pulumi_openpanel.emulator.cli import _FORCED_STOP_TIMEOUT
 from pulumi_openpanel.emulator.stop_signals import STOP_SIGNALS, StopSignals
+from tests.support.imports import modules_loaded_by
 
 _READ_TIMEOUT = 20.0
 _EXIT_TIMEOUT = 15.0
@@ -366,11 +367,6 @@ def test_help_through_the_main_command(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_command_module_does_not_load_the_web_stack() -> None:
-    code = (
-        "import sys, pulumi_openpanel.emulator.cli, pulumi_openpanel.emulator;"
-        "print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env={**os.environ}, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    loaded = modules_loaded_by("pulumi_openpanel.emulator.cli", "pulumi_openpanel.emulator",
+                               prefixes=("starlette", "uvicorn"))
+    assert loaded == []

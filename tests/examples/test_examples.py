@@ -14,23 +14,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.errors import NotFoundError
-from tests.support.fixtures import ProjectFactory, unpaced
-from tests.support.proxy import RecordingProxy
-from tests.support.pulumi_cli import CREDENTIAL_VARIABLES, REPO_ROOT, PulumiProject
+from tests.support.fixtures import ProjectFactory, session_api, unpaced
+from tests.support.proxy import RecordingProxy, requests
+from tests.support.pulumi_cli import NO_CREDENTIALS, REPO_ROOT, PulumiProject
 from tests.support.target import OpenPanelTarget
 
 pytestmark = pytest.mark.cli
 
 EXAMPLES = REPO_ROOT / "examples"
 COLLECTIONS = {"Project": "projects", "Client": "clients", "Reference": "references"}
-NO_CREDENTIALS = dict.fromkeys(CREDENTIAL_VARIABLES, "")
-
-
-def requests(proxy: RecordingProxy) -> list[tuple[str, str]]:
-    return [(r.method, r.path.split("/manage/", 1)[1]) for r in proxy.requests]
 
 
 def openpanel_paths(stack: PulumiProject) -> list[str]:
@@ -179,8 +173,7 @@ def test_multi_org_with_credentials_in_stack_config(make_project: ProjectFactory
     assert other_secret not in state_text and openpanel.client_secret not in state_text
 
     destroy_everything(stack, proxy, managed)
-    customer_api = ManageApi(Credentials(openpanel.api_url, other_id, other_secret),
-                             ApiSettings(rate_limit=None if unpaced(openpanel) else (20, 10.0)))
+    customer_api = session_api(openpanel, other_id, other_secret)
     assert customer_api.get_project(str(outputs["customer_project"])).deleted
     assert api.get_project(str(outputs["agency_project"])).deleted
 

@@ -9,18 +9,15 @@ from typing import Any
 import pytest
 
 from pulumi_openpanel import models
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.emulator.credentials import verify_secret
 from pulumi_openpanel.errors import NotFoundError
-from tests.support.fixtures import ProjectFactory, provider_env, unpaced
-from tests.support.proxy import RecordingProxy
-from tests.support.pulumi_cli import CREDENTIAL_VARIABLES, SECRET_SIG, SECRET_SIG_VALUE, PulumiProject
+from tests.support.fixtures import ProjectFactory, provider_env, session_api, unpaced
+from tests.support.proxy import RecordingProxy, requests
+from tests.support.pulumi_cli import NO_CREDENTIALS, SECRET_SIG, SECRET_SIG_VALUE, PulumiProject
 from tests.support.target import OpenPanelTarget
 
 pytestmark = pytest.mark.cli
-
-NO_CREDENTIALS = dict.fromkeys(CREDENTIAL_VARIABLES, "")
 
 
 def quickstart(uid: str, *, project_name: str | None = None, client_type: str = "read",
@@ -44,11 +41,6 @@ def quickstart(uid: str, *, project_name: str | None = None, client_type: str = 
         pulumi.export("reader_secret", reader.secret)
         {extra}
     """
-
-
-def requests(proxy: RecordingProxy) -> list[tuple[str, str]]:
-    """(method, path below /manage/) of every request that crossed the proxy."""
-    return [(r.method, r.path.split("/manage/", 1)[1]) for r in proxy.requests]
 
 
 def methods(proxy: RecordingProxy) -> list[str]:
@@ -273,8 +265,7 @@ def test_a_new_root_clients_secret_works_as_credentials(make_project: ProjectFac
     created_id = stack.state_ids()["automation"]
     secret = stack.outputs(show_secrets=True)["secret"]
     assert stack.outputs()["secret"] == "[secret]"
-    api = ManageApi(Credentials(openpanel.api_url, created_id, secret),
-                    ApiSettings(rate_limit=None if unpaced(openpanel) else (20, 10.0)))
+    api = session_api(openpanel, created_id, secret)
     assert any(client.id == created_id for client in api.list_clients())
 
 

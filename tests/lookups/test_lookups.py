@@ -20,8 +20,8 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from pulumi_openpanel import lookups
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Connection, Credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import Connection
 from pulumi_openpanel.errors import (
     AuthenticationError,
     ForbiddenError,
@@ -40,25 +40,16 @@ from pulumi_openpanel.models import (
     ReferenceCreate,
     Report,
 )
+from tests.support.fixtures import direct_api, session_api
 from tests.support.http import ManageHttp
-from tests.support.manage import SECRET_HASH, unique_name
-from tests.support.target import OpenPanelTarget
+from tests.support.manage import SECRET_HASH, unique_name, unique_suffix
+from tests.support.target import CREDENTIAL_VARIABLES, OpenPanelTarget
 
 pytestmark = pytest.mark.acceptance
 
 T = TypeVar("T")
 
-CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
 STACK_KEYS = ("openpanel:apiUrl", "openpanel:clientId", "openpanel:clientSecret")
-
-
-def _settings(target: OpenPanelTarget) -> ApiSettings:
-    # The session emulator has no rate limit; pacing to the real one there would only slow the suite.
-    return ApiSettings() if target.acceptance else ApiSettings(rate_limit=None)
-
-
-def _admin(target: OpenPanelTarget, client_id: str, client_secret: str) -> ManageApi:
-    return ManageApi(Credentials(target.api_url, client_id, client_secret), _settings(target))
 
 
 @dataclass
@@ -77,7 +68,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(openpanel: OpenPanelTarget) -> Iterator[World]:
-    admin = _admin(openpanel, openpanel.client_id, openpanel.client_secret)
+    admin = session_api(openpanel)
     project = admin.create_project(
         ProjectCreate(
             name=unique_name("lookups"),
@@ -131,7 +122,7 @@ def no_ambient_credentials(openpanel: OpenPanelTarget, monkeypatch: pytest.Monke
 
 
 def _unknown_slug() -> str:
-    return f"lookups-missing-{uuid.uuid4().hex[:12]}"
+    return f"lookups-missing-{unique_suffix()}"
 
 
 def _assert_no_secret_hash(value: Any) -> None:
@@ -304,7 +295,7 @@ def test_an_output_in_the_connection_of_a_plain_form_is_refused(world: World, op
 def test_a_soft_deleted_project_is_flagged_and_left_out_of_the_list(
     openpanel: OpenPanelTarget, connection: Connection
 ) -> None:
-    admin = _admin(openpanel, openpanel.client_id, openpanel.client_secret)
+    admin = session_api(openpanel)
     older = admin.create_project(ProjectCreate(name=unique_name("lookups kept")))
     newer = admin.create_project(ProjectCreate(name=unique_name("lookups deleted")))
     try:
@@ -364,7 +355,7 @@ def test_an_empty_project_id_is_not_the_whole_organization(
 def foreign_project(openpanel: OpenPanelTarget) -> Iterator[CreatedProject]:
     """A project of the second organization, made with its own root client."""
     other_id, other_secret = openpanel.other_org()
-    other = _admin(openpanel, other_id, other_secret)
+    other = session_api(openpanel, other_id, other_secret)
     project = other.create_project(ProjectCreate(name=unique_name("lookups foreign")))
     try:
         yield project
@@ -424,7 +415,7 @@ def seeded(fresh_emulator: Callable[..., Any]) -> Seeded:
     server = fresh_emulator(rate_limit=None)
     owner = server.seed_organization("Dashboards owner")
     stranger = server.seed_organization("Dashboards stranger")
-    admin = ManageApi(Credentials(server.api_url, owner.client_id, owner.client_secret), ApiSettings(rate_limit=None))
+    admin = direct_api(server.api_url, owner.client_id, owner.client_secret, paced=False)
     project = admin.create_project(ProjectCreate(name="Dashboards"))
     empty = admin.create_project(ProjectCreate(name="No dashboards"))
     overview = server.seed_dashboard(project.project.id, "Overview")

@@ -17,7 +17,7 @@ from pulumi_openpanel.emulator.credentials import verify_secret
 from tests.reliability.conftest import RigFactory
 from tests.support import faults
 from tests.support.faults import FaultPlan, Rule, once, sometimes
-from tests.support.fixtures import ProjectFactory, direct_api, provider_env
+from tests.support.fixtures import ProjectFactory, provider_env, session_api
 from tests.support.proxy import NO_ANSWER, RecordingProxy
 from tests.support.target import OpenPanelTarget
 from tests.support.world import assert_server_matches_state, emulator_target, groups_program, server_inventory
@@ -193,7 +193,7 @@ def test_a_server_restart_in_the_middle_of_an_up(make_project: ProjectFactory, t
     try:
         stack = make_project(groups_program(uid, 2), env=provider_env(target, proxy.url))
         stack.up()
-        api = direct_api(target)
+        api = session_api(target)
 
         assert upstream.restarts == 1
         assert len(stack.state_ids()) == 6

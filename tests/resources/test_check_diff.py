@@ -13,6 +13,7 @@ from pulumi_openpanel.project import ProjectProvider
 from pulumi_openpanel.provider import OpenPanelProvider
 from pulumi_openpanel.reference import ReferenceProvider
 from tests.support.slugs import ACCEPTED, REFUSED
+from tests.support.target import CREDENTIAL_VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +26,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
         raise AssertionError(f"check/diff sent a request: {request.method} {request.url}")
 
     monkeypatch.setattr(httpx.Client, "send", refuse)
-    for name in ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET"):
+    for name in CREDENTIAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return sent
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings
+from pulumi_openpanel.config import NO_RETRIES
 from pulumi_openpanel.errors import ServerError
-from pulumi_openpanel.pacing import NO_RETRIES
 from pulumi_openpanel.project import ProjectProvider
 from tests.api.fakes import FakeClock, FakeServer, make_api
 
@@ -18,8 +18,8 @@ ORG = "org-1"
 
 
 def now() -> str:
-    """Created "just now" when the fake server answers: the provider only adopts objects created after it
-    started the create (a module-level constant went stale when the suite ran for minutes)."""
+    """Read when answering: a time taken at import would be older than the create's clock-skew window in a
+    long run, and the objects would no longer count as just made."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 

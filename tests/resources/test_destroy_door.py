@@ -3,8 +3,8 @@ authenticating at once instead of 24 h later, when OpenPanel purges the soft-del
 
 Provider level: ``ProjectProvider.create`` / ``delete`` called directly, as the plugin calls them, with the
 provider's settings in the environment and every request passing through a recording (and, where a test
-says so, failing) proxy in front of the API under test. One test at the end runs the same through a real
-``pulumi destroy``.
+says so, failing) proxy in front of the API under test. One test at the end runs the same through a plain
+``pulumi destroy`` of the real CLI.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.errors import NotFoundError
+from pulumi_openpanel.errors import NotFoundError, ProjectDeleteError
 from pulumi_openpanel.models import ClientCreate, ProjectCreate
-from pulumi_openpanel.project import ProjectDeleteError, ProjectProvider
+from pulumi_openpanel.project import ProjectProvider
 from tests.support import faults
 from tests.support.faults import FaultPlan, once
 from tests.support.fixtures import ProjectFactory, provider_env
@@ -217,13 +217,14 @@ def test_an_adopted_project_deletes_no_client(
 
 
 @pytest.mark.cli
-def test_a_real_destroy_closes_the_door_and_a_second_destroy_finishes(
+def test_destroy_through_the_cli_closes_the_door_and_a_retry_finishes(
     make_project: ProjectFactory, proxy: RecordingProxy, api: ManageApi, openpanel: OpenPanelTarget, uid: str
 ) -> None:
     stack = make_project(f"""
         import pulumi_openpanel as op
-        op.Project("web", name="Engine door {uid}", types=["website"])
-    """, env={**provider_env(openpanel, proxy.url), "OPENPANEL_MAX_RETRIES": "0"})
+
+        op.Project("web", name={f"Engine door {uid}"!r}, types=["website"])
+    """, env=provider_env(openpanel, proxy.url, OPENPANEL_MAX_RETRIES="0"))
     stack.up()
     project = stack.resources(show_secrets=True)["web"]
     outs = dict(project["outputs"])
@@ -231,7 +232,7 @@ def test_a_real_destroy_closes_the_door_and_a_second_destroy_finishes(
 
     failed = stack.destroy(check=False)
 
-    assert failed.returncode != 0 and "destroy again" in failed.output
+    assert failed.returncode != 0 and "run the destroy again" in failed.output
     assert outs["client_secret"] not in failed.output
     assert "web" in stack.resources()  # stays, to be finished
     assert not api.get_project(project["id"]).deleted

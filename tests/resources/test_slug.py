@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from pulumi_openpanel import slug
+from tests.support.imports import modules_loaded_by
 from tests.support.slugs import DERIVED, MEASURED
 
 
@@ -38,11 +35,6 @@ def test_every_spelling_is_what_a_slug_can_hold() -> None:
 
 def test_the_rule_loads_without_the_emulator() -> None:
     """The provider imports the slug rule; the emulator is an optional extra the provider must never need."""
-    code = (
-        "import sys, pulumi_openpanel.slug, pulumi_openpanel.normalize, pulumi_openpanel.project;"
-        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_openpanel.emulator', 'starlette', 'uvicorn'))))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ}, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    loaded = modules_loaded_by("pulumi_openpanel.slug", "pulumi_openpanel.normalize", "pulumi_openpanel.project",
+                               prefixes=("pulumi_openpanel.emulator", "starlette", "uvicorn"))
+    assert loaded == []

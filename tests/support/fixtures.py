@@ -8,14 +8,15 @@ and say why (it needs Go and a few minutes to build once: scripts/pulumi-cli.sh)
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.config import ENV_PACING_DIR, Credentials
+from tests.support.manage import unique_suffix
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject, locate_toolchain
 from tests.support.target import OpenPanelTarget
@@ -26,7 +27,7 @@ ProjectFactory = Callable[..., PulumiProject]
 @pytest.fixture
 def uid() -> str:
     """A suffix that keeps names unique on a shared (real) server."""
-    return uuid.uuid4().hex[:8]
+    return unique_suffix(8)
 
 
 @pytest.fixture
@@ -40,31 +41,44 @@ def unpaced(openpanel: OpenPanelTarget) -> bool:
     return openpanel.emulator is not None and openpanel.emulator.rate_limiter is None
 
 
-def provider_env(openpanel: OpenPanelTarget, api_url: str, **settings: str) -> dict[str, str]:
-    """The provider's OPENPANEL_* variables for `api_url` (the proxy), plus tuning `settings`
-    (e.g. OPENPANEL_REQUEST_TIMEOUT="2")."""
-    env = {
-        "OPENPANEL_API_URL": api_url,
-        "OPENPANEL_CLIENT_ID": openpanel.client_id,
-        "OPENPANEL_CLIENT_SECRET": openpanel.client_secret,
-    }
-    if unpaced(openpanel):
+def credentials_env(api_url: str, client_id: str, client_secret: str, *, paced: bool = True,
+                    **settings: str) -> dict[str, str]:
+    """The OPENPANEL_* variables that point the provider (or doctor, or adopt) at an API with these
+    credentials; pacing off unless `paced`; plus tuning `settings` (e.g. OPENPANEL_REQUEST_TIMEOUT="2").
+
+    They also carry the session's pacing directory (tests/conftest.py), so that a process started with
+    only these variables keeps its pacing state out of the user's home too."""
+    env = {"OPENPANEL_API_URL": api_url, "OPENPANEL_CLIENT_ID": client_id, "OPENPANEL_CLIENT_SECRET": client_secret}
+    if os.environ.get(ENV_PACING_DIR):
+        env[ENV_PACING_DIR] = os.environ[ENV_PACING_DIR]
+    if not paced:
         env["OPENPANEL_RATE_LIMIT"] = "off"
     return {**env, **settings}
 
 
-def direct_api(openpanel: OpenPanelTarget) -> ManageApi:
-    """The API without the proxy, paced only where the server limits: for a target of a test's own too."""
-    return ManageApi(
-        Credentials(openpanel.api_url, openpanel.client_id, openpanel.client_secret),
-        ApiSettings(rate_limit=None if unpaced(openpanel) else (20, 10.0)),
-    )
+def provider_env(openpanel: OpenPanelTarget, api_url: str, **settings: str) -> dict[str, str]:
+    """The provider's OPENPANEL_* variables for the session's credentials at `api_url` (the proxy, say)."""
+    return credentials_env(api_url, openpanel.client_id, openpanel.client_secret, paced=not unpaced(openpanel),
+                           **settings)
+
+
+def direct_api(api_url: str, client_id: str, client_secret: str, *, paced: bool) -> ManageApi:
+    """A ManageApi outside Pulumi, for setting the server up and checking it: OpenPanel's own pacing, or none."""
+    settings = ApiSettings() if paced else ApiSettings(rate_limit=None)
+    return ManageApi(Credentials(api_url, client_id, client_secret), settings)
+
+
+def session_api(openpanel: OpenPanelTarget, client_id: str | None = None,
+                client_secret: str | None = None) -> ManageApi:
+    """A direct ManageApi on the session's server, with its credentials unless others are given."""
+    return direct_api(openpanel.api_url, client_id or openpanel.client_id, client_secret or openpanel.client_secret,
+                      paced=not unpaced(openpanel))
 
 
 @pytest.fixture
 def api(openpanel: OpenPanelTarget) -> ManageApi:
     """Direct access to the API, for what happens outside Pulumi (and for checking the server)."""
-    return direct_api(openpanel)
+    return session_api(openpanel)
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,13 @@ CLIENT_FIELDS = {
 REFERENCE_FIELDS = {"id", "title", "description", "date", "projectId", "createdAt", "updatedAt"}
 
 
+def unique_suffix(length: int = 12) -> str:
+    """Random hex that keeps a name unique on a shared (real) server."""
+    return uuid.uuid4().hex[:length]
+
+
 def unique_name(prefix: str = "conformance") -> str:
-    return f"{prefix} {uuid.uuid4().hex[:12]}"
+    return f"{prefix} {unique_suffix()}"
 
 
 class Tracker:

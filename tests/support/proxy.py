@@ -10,14 +10,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -25,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from pulumi_openpanel.emulator.app import RequestLog, RequestRecord
+from pulumi_openpanel.emulator.serving import ServerThread
 
 # Status recorded for an exchange that ended without any answer (connection dropped).
 NO_ANSWER = 0
@@ -70,16 +68,15 @@ class RecordingProxy:
         self.in_flight = 0
         self.max_in_flight = 0
         self._client = httpx.AsyncClient(timeout=60.0)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port = 0
+        self._serving: ServerThread | None = None
         upstream_path = httpx.URL(self.upstream).path.rstrip("/")
         self._prefix = upstream_path
 
     @property
     def url(self) -> str:
         """The API root to give the provider: the upstream's path prefix is kept."""
-        return f"http://127.0.0.1:{self._port}{self._prefix}"
+        port = self._serving.port if self._serving is not None else 0
+        return f"http://127.0.0.1:{port}{self._prefix}"
 
     async def _forward(self, request: Request) -> Response:
         self.in_flight += 1
@@ -134,37 +131,13 @@ class RecordingProxy:
             scope[_RAW_SEND] = send
             await routes(scope, receive, send)
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning", access_log=False,
-                                http="h11")
-        self._server = uvicorn.Server(config)
-        server = self._server
-
-        async def serve() -> None:
-            try:
-                await server.serve(sockets=[sock])
-            finally:
-                await self._client.aclose()
-
-        self._thread = threading.Thread(target=lambda: asyncio.run(serve()), name="recording-proxy", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the recording proxy did not start")
-            time.sleep(0.005)
+        # h11: a dropped connection needs the transport of uvicorn's h11 cycle (see _abort_connection).
+        self._serving = ServerThread(app, name="recording-proxy", http="h11", after=self._client.aclose).start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            self._server = None
+        if self._serving is not None:
+            self._serving.stop()
 
     def __enter__(self) -> RecordingProxy:
         return self.start()
@@ -178,6 +151,11 @@ class RecordingProxy:
     def reset(self) -> None:
         self.requests.clear()
         self.max_in_flight = self.in_flight
+
+
+def requests(proxy: RecordingProxy) -> list[tuple[str, str]]:
+    """(method, path below /manage/) of every request that crossed the proxy, in order."""
+    return [(r.method, r.path.split("/manage/", 1)[1]) for r in proxy.requests]
 
 
 async def _abort_connection(request: Request) -> Response:

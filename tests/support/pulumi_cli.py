@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.target import CREDENTIAL_VARIABLES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "pulumi-cli.sh"
 CLI_DIR_ENV = "PULUMI_OPENPANEL_CLI_DIR"
@@ -41,9 +43,11 @@ OFFLINE_SETTINGS: dict[str, str] = {
     "PULUMI_SKIP_CONFIRMATIONS": "true",
     "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
 }
-# Where the provider's credentials may come from: dropped from what the CLI inherits, so that a test
-# states every source it means to use.
-CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
+# The provider's credential variables (CREDENTIAL_VARIABLES) are dropped from what the CLI inherits, so
+# that a test states every source it means to use; NO_CREDENTIALS also hides them from the plugin.
+NO_CREDENTIALS = dict.fromkeys(CREDENTIAL_VARIABLES, "")
+# Kept all the same: where the pacing state files go (tests/conftest.py points it at a temporary directory).
+KEPT_VARIABLES = ("OPENPANEL_PACING_DIR",)
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,14 @@ def locate_toolchain() -> Toolchain:
 
 def isolated_env(scratch: Path, bin_dir: Path, extra: Mapping[str, str] = {},
                  passphrase: str = "test") -> dict[str, str]:
-    """The CLI's whole environment: inherited PULUMI_* and OPENPANEL_* dropped, a backend and a
-    PULUMI_HOME of its own under `scratch`, the toolchain first on PATH, then `extra`."""
+    """The CLI's whole environment: inherited PULUMI_* and OPENPANEL_* dropped (but KEPT_VARIABLES), a
+    backend and a PULUMI_HOME of its own under `scratch`, the toolchain first on PATH, then `extra`."""
     state, home = scratch / "state", scratch / "pulumi-home"
     state.mkdir(parents=True, exist_ok=True)
     home.mkdir(parents=True, exist_ok=True)
     inherited = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("PULUMI_", "OPENPANEL_")) and k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+                 if (not k.startswith(("PULUMI_", "OPENPANEL_")) or k in KEPT_VARIABLES)
+                 and k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env = {
         **inherited,
         "PATH": os.pathsep.join([str(bin_dir), inherited.get("PATH", os.defpath)]),

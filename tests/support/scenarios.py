@@ -24,7 +24,7 @@ from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.models import ClientCreate
 from tests.support.faults import FaultPlan, flaky
-from tests.support.fixtures import direct_api, provider_env
+from tests.support.fixtures import provider_env, session_api
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject, Run, locate_toolchain
 from tests.support.target import OpenPanelTarget
@@ -97,10 +97,10 @@ class _World:
 
 def _observer(target: OpenPanelTarget, rate_limit: tuple[int, float] | None) -> ManageApi:
     """A second root client of the organization, paced on its own budget."""
-    created = direct_api(target).create_client(ClientCreate(name="Benchmark observer", type="root"))
+    created = session_api(target).create_client(ClientCreate(name="Benchmark observer", type="root"))
     observing = OpenPanelTarget(api_url=target.api_url, client_id=created.client.id,
                                 client_secret=created.secret.get_secret_value(), emulator=target.emulator)
-    return direct_api(observing)
+    return session_api(observing)
 
 
 def run_scenarios(groups: int = 20, *, rate_limit: tuple[int, float] | None = (20, 10.0),

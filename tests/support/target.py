@@ -18,7 +18,8 @@ import pytest
 if TYPE_CHECKING:
     from pulumi_openpanel.emulator import EmulatorServer
 
-ACCEPTANCE_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
+# Where the provider's API root and credentials come from in the environment; all three set: acceptance mode.
+CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
 OTHER_ORG_VARIABLES = ("OTHER_ORG_CLIENT_ID", "OTHER_ORG_CLIENT_SECRET")
 
 
@@ -44,7 +45,7 @@ class OpenPanelTarget:
 
 def acceptance_target(environ: Mapping[str, str] = os.environ) -> OpenPanelTarget | None:
     """The real server named by the environment, or None when the variables are not all set."""
-    values = [environ.get(name, "") for name in ACCEPTANCE_VARIABLES]
+    values = [environ.get(name, "") for name in CREDENTIAL_VARIABLES]
     if not all(values):
         return None
     api_url, client_id, client_secret = values

@@ -1,0 +1,344 @@
+"""The code generator: writes the typed parts of the package from schema.py.
+
+``.venv/bin/python scripts/generate.py`` (which runs :func:`main`) rewrites every region between a
+``BEGIN GENERATED <key>`` line and its ``END GENERATED <key>`` line (Python comments; HTML comments in
+Markdown) and leaves the rest of each file alone. The regions: the ``XxxArgs`` and resource classes
+(typed overloads, output annotations, a docstring for every input and output), the input fields of the
+wire models and the request bodies in models.py, and the resource tables of README.md. ``--check`` writes
+nothing and exits 1 naming the files that are out of date; tests/resources/test_codegen.py fails in that
+case, so the checked-in code always matches the schema.
+
+Static code is what IDEs and type checkers read, which is why these parts are generated and checked in
+rather than built at import time; what only runs (check, diff, outputs, adopt) reads the schema directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import inspect
+import json
+import re
+import sys
+import textwrap
+import typing
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pulumi_openpanel import schema
+from pulumi_openpanel.schema import Out, Prop, Resource
+
+PACKAGE = Path(__file__).resolve().parent
+REPOSITORY = PACKAGE.parent
+WIDTH = 116  # ruff's line length is 120; a margin keeps generated lines clear of it
+COMMAND = ".venv/bin/python scripts/generate.py"
+
+_BEGIN = re.compile(r"^(?P<indent>\s*)(?:#|<!--) BEGIN GENERATED (?P<key>[\w-]+)")
+_END = "END GENERATED"
+
+# -- types ------------------------------------------------------------------------------------------------
+
+
+def _alias(value_type: Any) -> str:
+    """The name schema.py gives a Literal; the resource's module imports it from there."""
+    for name, value in vars(schema).items():
+        if typing.get_origin(value) is Literal and value == value_type:
+            return name
+    raise TypeError(f"declare {value_type!r} as a named Literal in schema.py, so generated code can name it")
+
+
+def _plain(value_type: Any, *, literals: bool = True) -> str:
+    """The type as Python source: ``str``, ``list[ProjectType]``; Literals as str when not ``literals``."""
+    if typing.get_origin(value_type) is list:
+        return f"list[{_plain(typing.get_args(value_type)[0], literals=literals)}]"
+    if typing.get_origin(value_type) is Literal:
+        return _alias(value_type) if literals else "str"
+    return str(value_type.__name__)
+
+
+def _input(value_type: Any) -> str:
+    """The type a program may pass: every value, and every list item, may be an Output."""
+    if typing.get_origin(value_type) is list:
+        return f"pulumi.Input[list[pulumi.Input[{_plain(typing.get_args(value_type)[0])}]]]"
+    return f"pulumi.Input[{_plain(value_type)}]"
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+# -- words ------------------------------------------------------------------------------------------------
+
+
+def _choices(prop: Prop) -> str:
+    names = [f"`{choice}`" for choice in prop.choices]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def rules(prop: Prop) -> str:
+    """The README's "rules" cell: what the value may be."""
+    return ("required, " if prop.required else "") + prop.doc.replace("{choices}", _choices(prop))
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def prop_doc(prop: Prop, resource: Resource) -> str:
+    """What an IDE shows for an input (and its output): the README's rules, the default, what a change does."""
+    parts = [_sentence(rules(prop))]
+    if prop.default not in (None, []):
+        parts.append(f"Default: `{_value(prop.default)}`.")
+    if prop.replaces:
+        parts.append(f"Changing it replaces the {resource.kind}: the API cannot change it in place.")
+    else:
+        parts.append(f"Changing it updates the {resource.kind} in place.")
+    return " ".join(parts)
+
+
+def out_doc(out: Out) -> str:
+    return _sentence(out.doc) + " Output only."
+
+
+def _common(resource: Resource) -> dict[str, str]:
+    return {
+        "resource_name": "The name of the resource in the Pulumi program, unique in the stack.",
+        "args": f"The {resource.kind}'s inputs.",
+        "opts": "Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...",
+        "adopt": f"The id of an existing {resource.kind} to bring under management instead of creating one "
+        "(README: Adoption); only read at creation.",
+        "connection": "Credentials of another organization than the stack's; see `Connection`.",
+    }
+
+
+def _docstring(text: str, indent: str, params: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """A docstring at ``indent``: each paragraph of ``text`` wrapped, then a ``:param name:`` entry per parameter."""
+    width = WIDTH - len(indent)
+    lines: list[str] = []
+    for paragraph in inspect.cleandoc(text).split("\n\n") if text else []:
+        lines += [""] if lines else []
+        lines += textwrap.wrap(" ".join(paragraph.split()), width, initial_indent='"""' if not lines else "")
+    if params:
+        lines += [""] if lines else []
+        for name, doc in params:
+            lines += textwrap.wrap(f":param {name}: {doc}", width, subsequent_indent="    ")
+    if lines[0].startswith('"""'):
+        lines[0] = lines[0][3:]
+    if len(lines) == 1 and len(lines[0]) + 6 <= width:
+        return [f'{indent}"""{lines[0]}"""']
+    return [f'{indent}"""{lines[0]}', *(f"{indent}{line}" if line else "" for line in lines[1:]), f'{indent}"""']
+
+
+def _ordered(resource: Resource) -> list[Prop]:
+    """Required inputs first, as keyword-only parameters read best."""
+    return [prop for prop in resource.props if prop.required] + [p for p in resource.props if not p.required]
+
+
+def _parameters(resource: Resource, indent: str) -> list[str]:
+    lines = []
+    for prop in _ordered(resource):
+        default = "" if prop.required else " | None = None"
+        lines.append(f"{indent}{prop.name}: {_input(prop.type)}{default},")
+    lines.append(f"{indent}adopt: pulumi.Input[str] | None = None,")
+    return lines
+
+
+# -- regions ------------------------------------------------------------------------------------------------
+
+
+def resource_classes(resource: Resource) -> list[str]:
+    """``XxxArgs`` and the resource class, for the bottom of the resource's module."""
+    name, common = resource.name, _common(resource)
+    params = [(prop.name, prop_doc(prop, resource)) for prop in _ordered(resource)]
+    params.append(("adopt", common["adopt"]))
+    lines = [
+        f"class {name}Args(ResourceArgs):",
+        *_docstring(f"The inputs of a :class:`{name}`, for passing them as one object.", "    "),
+        "",
+        "    def __init__(",
+        "        self,",
+        "        *,",
+        *_parameters(resource, "        "),
+        "    ) -> None:",
+        *_docstring(f"The inputs of a {resource.kind}.", "        ", params),
+        *(f"        self.{prop.name} = {prop.name}" for prop in _ordered(resource)),
+        "        self.adopt = adopt",
+        "",
+        "",
+        f'class {name}(OpenPanelResource, module="openpanel", name="{name}"):',
+        *_docstring(resource.doc, "    "),
+        "",
+        f"    _provider_class = {name}Provider",
+        f"    _args_class = {name}Args",
+        "",
+    ]
+    for prop in resource.props:
+        wrapped = _plain(prop.type) + (" | None" if prop.optional else "")
+        lines += [f"    {prop.name}: pulumi.Output[{wrapped}]", *_docstring(prop_doc(prop, resource), "    ")]
+    for out in resource.outs:
+        wrapped = _plain(out.type) + (" | None" if out.optional else "")
+        lines += [f"    {out.name}: pulumi.Output[{wrapped}]", *_docstring(out_doc(out), "    ")]
+    lines += [
+        "",
+        "    @overload",
+        "    def __init__(",
+        "        self,",
+        "        resource_name: str,",
+        f"        args: {name}Args,",
+        "        opts: pulumi.ResourceOptions | None = None,",
+        "        *,",
+        "        connection: Connection | None = None,",
+        "    ) -> None:",
+        *_docstring(
+            f"Declare a {resource.kind} whose inputs are in a :class:`{name}Args`.",
+            "        ",
+            [(key, common[key]) for key in ("resource_name", "args", "opts", "connection")],
+        ),
+        "",
+        "    @overload",
+        "    def __init__(",
+        "        self,",
+        "        resource_name: str,",
+        "        opts: pulumi.ResourceOptions | None = None,",
+        "        *,",
+        *_parameters(resource, "        "),
+        "        connection: Connection | None = None,",
+        "    ) -> None:",
+        *_docstring(
+            f"Declare a {resource.kind}.",
+            "        ",
+            [("resource_name", common["resource_name"]), ("opts", common["opts"]), *params,
+             ("connection", common["connection"])],
+        ),
+        "",
+        "    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:",
+        "        super().__init__(resource_name, *args, **kwargs)",
+    ]
+    return lines
+
+
+def _field(prop: Prop, name: str, *, required: bool) -> str:
+    """A pydantic field declaration for a prop (Literals as str: the server may add choices)."""
+    plain = _plain(prop.type, literals=False)
+    if required:
+        return f"{name}: {plain}"
+    if prop.is_list and prop.default is not None:
+        return f"{name}: {plain} = Field(default_factory=list)"
+    if prop.default is not None:
+        return f"{name}: {plain} = {_value(prop.default)}"
+    return f"{name}: {plain} | None = None"
+
+
+def answer_fields(resource: Resource) -> list[str]:
+    """The inputs as the server's answer holds them, leniently: an optional one may be missing."""
+    return [_field(prop, prop.wire or prop.name, required=prop.required) for prop in resource.props]
+
+
+def request_models() -> list[str]:
+    """The create and update bodies of every resource: what the API takes at creation, what it can patch."""
+    lines: list[str] = []
+    for resource in schema.RESOURCES:
+        for suffix, props in (
+            ("Create", [prop for prop in resource.props if prop.at_create]),
+            ("Update", [prop for prop in resource.props if not prop.replaces]),
+        ):
+            lines += ["", ""] if lines else []
+            lines.append(f"class {resource.name}{suffix}(RequestModel):")
+            nullable = sorted(prop.name for prop in props if prop.nullable)
+            blank = sorted(prop.name for prop in props if prop.blank_clears) if suffix == "Update" else []
+            for attribute, names in (("nullable", nullable), ("blank_clears", blank)):
+                if names:
+                    lines.append(f"    {attribute} = frozenset({{{', '.join(json.dumps(n) for n in names)}}})")
+            for prop in props:
+                if suffix == "Create":
+                    lines.append("    " + _field(prop, prop.name, required=prop.required))
+                else:
+                    lines.append(f"    {prop.name}: {_plain(prop.type, literals=False)} | None = None")
+    return lines
+
+
+def readme_table(resource: Resource) -> list[str]:
+    """The signature line and the inputs table of the README's section on a resource."""
+    arguments = [prop.name for prop in _ordered(resource) if prop.required]
+    arguments += [
+        f"{prop.name}={_value(None if prop.is_list else prop.default)}" for prop in _ordered(resource)
+        if not prop.required
+    ]
+    lines = [f"`openpanel.{resource.name}(name, *, {', '.join(arguments)})`", "", "| input | rules | change |",
+             "|---|---|---|"]
+    for prop in resource.props:
+        lines.append(f"| `{prop.name}` | {rules(prop)} | {'**replace**' if prop.replaces else 'update'} |")
+    return [*lines, ""]  # a blank line ends the table before the END comment
+
+
+def regions() -> dict[Path, dict[str, Callable[[], list[str]]]]:
+    """Every generated region, by file and key."""
+    targets: dict[Path, dict[str, Callable[[], list[str]]]] = {
+        PACKAGE / "models.py": {"requests": request_models},
+        REPOSITORY / "README.md": {},
+    }
+    for resource in schema.RESOURCES:
+        key = resource.kind
+        targets[PACKAGE / f"{key}.py"] = {f"{key}-classes": functools.partial(resource_classes, resource)}
+        targets[PACKAGE / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
+        targets[REPOSITORY / "README.md"][f"{key}-inputs"] = functools.partial(readme_table, resource)
+    return targets
+
+
+def render(text: str, renderers: dict[str, Callable[[], list[str]]], where: str) -> str:
+    """``text`` with each generated region replaced by what its renderer makes now."""
+    lines, out, seen = text.split("\n"), [], set()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        begin = _BEGIN.match(line)
+        if begin is None:
+            continue
+        key, indent = begin["key"], begin["indent"]
+        if key not in renderers:
+            raise ValueError(f"{where}: no generator for region {key!r}")
+        end = next((i for i in range(index, len(lines)) if f"{_END} {key}" in lines[i]), None)
+        if end is None:
+            raise ValueError(f"{where}: region {key!r} has no '{_END} {key}' line")
+        out += [f"{indent}{generated}" if generated else "" for generated in renderers[key]()]
+        out.append(lines[end])
+        index = end + 1
+        seen.add(key)
+    missing = set(renderers) - seen
+    if missing:
+        raise ValueError(f"{where}: missing generated region(s) {', '.join(sorted(missing))}")
+    return "\n".join(out)
+
+
+def stale() -> dict[Path, str]:
+    """The files whose generated regions differ from what the schema gives now, with their new text."""
+    changed = {}
+    for path, renderers in regions().items():
+        current = path.read_text(encoding="utf-8")
+        fresh = render(current, renderers, str(path))
+        if fresh != current:
+            changed[path] = fresh
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND, description="Write the typed parts of the package from schema.py.")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file is out of date")
+    args = parser.parse_args(argv)
+    changed = stale()
+    for path, text in changed.items():
+        shown = path.relative_to(REPOSITORY)
+        if args.check:
+            print(f"{shown} is out of date: run {COMMAND}", file=sys.stderr)
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {shown}")
+    return 1 if args.check and changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

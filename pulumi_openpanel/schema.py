@@ -1,0 +1,290 @@
+"""Each resource's fields, declared once.
+
+Everything else about a field derives from its line here. At run time: the check and diff table (a
+:class:`Prop` is what ``check`` normalises and ``diff`` compares), what a create sends, the outputs read
+from the server's answer, the secret outputs and adopt's generated code. Through the code generator
+(``scripts/generate.py``, see _codegen.py): the ``XxxArgs`` classes, each resource class's
+typed ``__init__`` overloads and output annotations, the docstrings an IDE shows for every input and
+output, the input fields of the wire models (models.py) and the README's resource tables. A test fails when
+the checked-in generated code is not what the generator makes of this module now.
+
+Adding an input to a resource is one entry here, then ``scripts/generate.py``.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pulumi_openpanel import normalize
+from pulumi_openpanel.errors import InputError
+
+ProjectType = Literal["website", "app", "backend"]
+ClientType = Literal["read", "write", "root"]
+
+
+def choices_of(value_type: Any) -> tuple[str, ...]:
+    """The choices of a ``Literal`` type, or of the items of a list of one; () for other types."""
+    item = typing.get_args(value_type)[0] if typing.get_origin(value_type) is list else value_type
+    return typing.get_args(item) if typing.get_origin(item) is Literal else ()
+
+
+def _default_normalizer(value_type: Any) -> Callable[[Any], Any]:
+    choices = choices_of(value_type)
+    if choices:
+        many = typing.get_origin(value_type) is list
+        return lambda value: normalize.choices(value, choices, many=many)
+    if value_type is str:
+        return normalize.text
+    if value_type is bool:
+        return normalize.boolean
+    raise TypeError(f"no default normalizer for {value_type!r}: declare normalizer=")
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One input of a resource, which is also the output of the same name.
+
+    ``doc`` is its rules, as the README's table says them (lowercase, Markdown backticks; ``{choices}``
+    stands for the allowed values). ``default`` is what the server takes when it is not set, and what
+    ``check`` puts in its place. ``replaces``: a change needs a new object (the API cannot change it).
+    ``wire``: the field of the server's answer that holds it, when not ``name``. ``at_create=False``: the
+    API ignores it in a create, so a PATCH follows. ``nullable``: null is sent to clear it (otherwise a
+    None is not sent at all); ``blank_clears``: a PATCH clears it with ``""`` (the server refuses null).
+    ``refers_to``: the resource its value is the id of (adopt's code then refers to that resource).
+    """
+
+    name: str
+    type: Any
+    doc: str
+    required: bool = False
+    default: Any = None
+    normalizer: Callable[[Any], Any] | None = None
+    replaces: bool = False
+    wire: str | None = None
+    read: Callable[[Any], Any] | None = None
+    at_create: bool = True
+    nullable: bool = False
+    blank_clears: bool = False
+    refers_to: str | None = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return choices_of(self.type)
+
+    @property
+    def is_list(self) -> bool:
+        return typing.get_origin(self.type) is list
+
+    @property
+    def optional(self) -> bool:
+        """Whether the value can be None once checked (not required, and no default)."""
+        return not self.required and self.default is None and not self.is_list
+
+    def normalize(self, value: Any) -> Any:
+        """The value as the server would store it (an unset value becomes the default); raises InputError."""
+        if value is None and not self.required:
+            return list(self.default or []) if self.is_list else self.default
+        return (self.normalizer or _default_normalizer(self.type))(value)
+
+    def same(self, old: Any, new: Any) -> bool:
+        """Whether an old output and a new checked input are the same value (no change to make)."""
+        try:
+            return bool(self.normalize(old) == new) if old is not None else new in (None, [], False)
+        except InputError:
+            return False
+
+    def output(self, model: Any) -> Any:
+        """The output value of this input, read from the server's answer."""
+        value = getattr(model, self.wire or self.name)
+        if self.read is not None:
+            return self.read(value)
+        if self.is_list:
+            return list(value or [])
+        return value or None if self.optional else value
+
+
+@dataclass(frozen=True)
+class Out:
+    """An output that is not an input. ``from_create``: only the create's answer has it (a once-only
+    secret): it is carried from the old state through reads and updates. Otherwise it is read from the
+    server's answer, by name."""
+
+    name: str
+    type: Any
+    doc: str
+    optional: bool = False
+    secret: bool = False
+    from_create: bool = False
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource: its class name, the word for one in messages, its class docstring, inputs and outputs."""
+
+    name: str
+    kind: str
+    doc: str
+    props: tuple[Prop, ...]
+    outs: tuple[Out, ...] = ()
+
+    @property
+    def carried(self) -> tuple[str, ...]:
+        return tuple(out.name for out in self.outs if out.from_create)
+
+    @property
+    def computed(self) -> tuple[str, ...]:
+        return tuple(out.name for out in self.outs if not out.from_create)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(out.name for out in self.outs if out.secret)
+
+    def outputs_of(self, model: Any) -> dict[str, Any]:
+        """The outputs the server's answer gives (every input, and the computed outputs)."""
+        outputs = {prop.name: prop.output(model) for prop in self.props}
+        outputs.update({name: getattr(model, name) for name in self.computed})
+        return outputs
+
+    def create_body(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """What a create sends, from checked inputs: the fields the API takes at creation that are set."""
+        return {
+            prop.name: inputs[prop.name]
+            for prop in self.props
+            if prop.at_create and (inputs.get(prop.name) is not None or (prop.nullable and prop.name in inputs))
+        }
+
+    def after_create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """What a PATCH must set right after the create: fields the API ignores there, when not default."""
+        return {
+            prop.name: inputs[prop.name]
+            for prop in self.props
+            if not prop.at_create and inputs.get(prop.name) not in (None, prop.default)
+        }
+
+
+PROJECT = Resource(
+    name="Project",
+    kind="project",
+    doc="""An OpenPanel project. Its id is the slug OpenPanel derives from the name (``web``, ``web-4821``).
+
+    ``client_id`` and ``client_secret`` are the project's first write client, created with it; the secret
+    is known only at creation and is a Pulumi secret.""",
+    props=(
+        Prop(
+            "name",
+            str,
+            "not empty; refused only when its slug is empty. OpenPanel derives the id from the name: it keeps "
+            "A-Z and 0-9, spells out accented Latin, Greek, Cyrillic and other letters and some symbols, and "
+            "drops the rest, so `Проект` gives `proekt`, `€` `euro`, `R&D` `randd`, `web_app` `webapp`, while "
+            "`🚀!!` and `日本語` would get an empty, unreachable id and are refused",
+            required=True,
+            normalizer=normalize.project_name,
+        ),
+        Prop(
+            "domain",
+            str,
+            'an absolute `http(s)://` URL; trailing slashes dropped; `""` means none',
+            normalizer=normalize.domain,
+            nullable=True,
+        ),
+        Prop(
+            "cors",
+            list[str],
+            "list of origins: `*`, `*.example.com`, `example.org`, `https://x.example.com`; no empty entries",
+            default=[],
+            normalizer=normalize.cors,
+        ),
+        Prop("cross_domain", bool, "bool, OpenPanel's *cross domain* setting", default=False),
+        Prop("types", list[ProjectType], "subset of {choices}", default=[], replaces=True),
+        Prop(
+            "allow_unsafe_revenue_tracking",
+            bool,
+            "bool, OpenPanel's *allow unsafe revenue tracking* setting; the API ignores it at creation, so the "
+            "provider sets it with a follow-up request (and deletes the project again if that fails)",
+            default=False,
+            at_create=False,
+        ),
+    ),
+    outs=(
+        Out("organization_id", str, "the id of the organization the project belongs to, set by OpenPanel"),
+        Out(
+            "client_id",
+            str,
+            "the id of the project's first write client, which OpenPanel creates with it (none for an adopted "
+            "project); destroying the project deletes that client too",
+            optional=True,
+            from_create=True,
+        ),
+        Out(
+            "client_secret",
+            str,
+            "the secret of that write client: a Pulumi secret, known only at creation",
+            optional=True,
+            secret=True,
+            from_create=True,
+        ),
+    ),
+)
+
+CLIENT = Resource(
+    name="Client",
+    kind="client",
+    doc="""An OpenPanel API client. ``secret`` is known only at creation and is a Pulumi secret; a client
+    read or adopted from elsewhere has no secret in state.""",
+    props=(
+        Prop("name", str, "not empty", required=True),
+        Prop(
+            "project_id",
+            str,
+            "a project id; omit for an organization-wide client",
+            replaces=True,
+            refers_to="Project",
+        ),
+        Prop("type", ClientType, "{choices}", default="write", replaces=True),
+    ),
+    outs=(
+        Out("organization_id", str, "the id of the organization the client belongs to, set by OpenPanel"),
+        Out(
+            "secret",
+            str,
+            "the client's secret: a Pulumi secret, known only at creation (a replaced client gets a new one; "
+            "OpenPanel never shows it again)",
+            optional=True,
+            secret=True,
+            from_create=True,
+        ),
+    ),
+)
+
+REFERENCE = Resource(
+    name="Reference",
+    kind="reference",
+    doc="""A reference on a project's timeline. ``datetime`` is stored as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ``.""",
+    props=(
+        Prop("project_id", str, "the id of the project whose timeline it marks", required=True, replaces=True,
+             refers_to="Project"),
+        Prop("title", str, "not empty", required=True),
+        Prop(
+            "description",
+            str,
+            'text; `""` and none are the same',
+            normalizer=normalize.optional_text,
+            blank_clears=True,
+        ),
+        Prop(
+            "datetime",
+            str,
+            "ISO 8601 date (`2026-12-01`, midnight UTC) or date-time, with or without offset (none means UTC); "
+            "stored and output as UTC `2026-12-01T10:00:00.000Z`",
+            required=True,
+            normalizer=normalize.iso_datetime,
+            wire="date",
+            read=normalize.iso_datetime,
+        ),
+    ),
+)
+
+RESOURCES = (PROJECT, CLIENT, REFERENCE)

@@ -1,0 +1,144 @@
+"""Tuning settings (timeout, retries, pacing) and the one factory that turns the sources into a ManageApi."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import pulumi_openpanel
+from pulumi_openpanel import config
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.config import (
+    DEFAULT_RATE_LIMIT,
+    ApiSettings,
+    manage_api,
+    pacing_dir,
+    parse_rate_limit,
+    settings_from,
+)
+from pulumi_openpanel.errors import ConfigurationError
+
+from .fakes import CLIENT_ID, SECRET
+
+CREDENTIALS = {"OPENPANEL_CLIENT_ID": CLIENT_ID, "OPENPANEL_CLIENT_SECRET": SECRET}
+
+
+def test_defaults_are_openpanels_limit_thirty_seconds_and_four_retries() -> None:
+    settings = settings_from({}, {})
+    assert settings.rate_limit == DEFAULT_RATE_LIMIT == (20, 10.0)
+    assert (settings.timeout, settings.connect_timeout, settings.retry.max_attempts) == (30.0, 10.0, 5)
+    assert ApiSettings().rate_limit == DEFAULT_RATE_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("20/10", (20, 10.0)), ("5/1.5", (5, 1.5)), (" 100 / 60 ", (100, 60.0)), ("off", None), ("OFF", None)],
+)
+def test_the_one_rate_limit_grammar(text: str, expected: tuple[int, float] | None) -> None:
+    assert parse_rate_limit(text, "stack config openpanel:rateLimit") == expected
+
+
+@pytest.mark.parametrize("text", ["20", "0/10", "20/0", "-1/10", "20/inf", "20/nan", "fast", "none", "0", "", "2.5/10"])
+def test_a_bad_rate_limit_names_its_source_and_what_is_allowed(text: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        parse_rate_limit(text, "environment variable OPENPANEL_RATE_LIMIT")
+    message = str(raised.value)
+    assert message.startswith("environment variable OPENPANEL_RATE_LIMIT must be REQUESTS/SECONDS")
+    assert "20/10" in message and "off" in message and repr(text) in message
+
+
+def test_stack_config_wins_over_the_environment_for_each_tuning_setting() -> None:
+    settings = settings_from(
+        {"openpanel:requestTimeout": "5", "openpanel:maxRetries": 0, "openpanel:rateLimit": "3/1"},
+        {"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9", "OPENPANEL_RATE_LIMIT": "off"},
+    )
+    assert (settings.timeout, settings.connect_timeout, settings.retry.max_attempts) == (5.0, 5.0, 1)
+    assert settings.rate_limit == (3, 1.0)
+    from_env = settings_from({}, {"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9",
+                                  "OPENPANEL_RATE_LIMIT": "off"})
+    assert (from_env.timeout, from_env.connect_timeout, from_env.retry.max_attempts) == (99.0, 10.0, 10)
+    assert from_env.rate_limit is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "needle"),
+    [
+        ({"OPENPANEL_REQUEST_TIMEOUT": "soon"}, "environment variable OPENPANEL_REQUEST_TIMEOUT must be a positive"),
+        ({"OPENPANEL_REQUEST_TIMEOUT": "-1"}, "OPENPANEL_REQUEST_TIMEOUT must be a positive number of seconds"),
+        ({"OPENPANEL_REQUEST_TIMEOUT": "inf"}, "OPENPANEL_REQUEST_TIMEOUT must be a positive number of seconds"),
+        ({"OPENPANEL_MAX_RETRIES": "-1"}, "environment variable OPENPANEL_MAX_RETRIES must be a whole number"),
+        ({"OPENPANEL_RATE_LIMIT": "lots"}, "environment variable OPENPANEL_RATE_LIMIT must be REQUESTS/SECONDS"),
+    ],
+)
+def test_a_bad_tuning_value_is_refused_by_name(environ: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigurationError, match=needle):
+        settings_from({}, environ)
+
+
+def test_a_secret_pasted_into_a_tuning_setting_is_not_echoed() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        settings_from({"openpanel:rateLimit": SECRET}, {})
+    assert SECRET not in str(raised.value) and "openpanel:rateLimit" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"OPENPANEL_PACING_DIR": "/srv/pacing", "PULUMI_OPENPANEL_CACHE": "/cache"}, Path("/srv/pacing")),
+        ({"OPENPANEL_PACING_DIR": "off", "PULUMI_OPENPANEL_CACHE": "/cache"}, None),
+        ({"PULUMI_OPENPANEL_CACHE": "/cache", "XDG_CACHE_HOME": "/xdg"}, Path("/cache/pacing")),
+        ({"XDG_CACHE_HOME": "/xdg"}, Path("/xdg/pulumi-openpanel/pacing")),
+        ({}, Path.home() / ".cache" / "pulumi-openpanel" / "pacing"),
+    ],
+)
+def test_where_the_pacing_state_lives(environ: dict[str, str], expected: Path | None) -> None:
+    assert pacing_dir(environ) == expected
+    assert settings_from({}, environ).pacing_dir == expected
+
+
+def test_the_factory_resolves_credentials_and_settings_from_the_same_sources(tmp_path: Path) -> None:
+    environ = {**CREDENTIALS, "OPENPANEL_RATE_LIMIT": "off", "OPENPANEL_PACING_DIR": str(tmp_path)}
+    api = manage_api({"apiUrl": "https://conn.example.com/api"}, {"openpanel:maxRetries": "2"}, environ)
+    assert isinstance(api, ManageApi)
+    assert (api.credentials.api_url, api.credentials.client_id) == ("https://conn.example.com/api", CLIENT_ID)
+    assert api.settings.rate_limit is None and api.settings.retry.max_attempts == 3
+    assert api.settings.pacing_dir == tmp_path
+    assert SECRET not in repr(api)
+
+
+def test_factory_overrides_win_over_every_source() -> None:
+    environ = {**CREDENTIALS, "OPENPANEL_REQUEST_TIMEOUT": "50", "OPENPANEL_RATE_LIMIT": "off"}
+    api = manage_api(None, {}, environ, timeout=2.0, connect_timeout=2.0)
+    assert (api.settings.timeout, api.settings.connect_timeout, api.settings.rate_limit) == (2.0, 2.0, None)
+
+
+def test_the_factory_refuses_what_it_cannot_use() -> None:
+    with pytest.raises(ConfigurationError, match="OPENPANEL_RATE_LIMIT"):
+        manage_api(None, {}, {**CREDENTIALS, "OPENPANEL_RATE_LIMIT": "fast"})
+
+
+def test_the_factory_is_the_only_place_that_builds_a_manage_api() -> None:
+    """Provider, lookups, doctor and adopt all go through config.manage_api: none assembles its own."""
+    package = Path(inspect.getfile(pulumi_openpanel)).parent
+    builders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ManageApi":
+                builders.append(path.name)
+    assert builders == ["config.py"]
+    for name in ("provider", "lookups", "doctor", "adopt"):
+        source = (package / f"{name}.py").read_text()
+        assert "manage_api(" in source, name
+    assert config.manage_api.__module__ == "pulumi_openpanel.config"
+
+
+def test_the_suite_keeps_the_pacing_state_in_a_temporary_directory() -> None:
+    """tests/conftest.py moves it for the whole run: no test writes under the user's home."""
+    directory = ApiSettings().pacing_dir
+    assert directory is not None and directory == pacing_dir(os.environ)
+    assert Path(tempfile.gettempdir()) in directory.parents

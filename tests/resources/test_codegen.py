@@ -1,0 +1,131 @@
+"""One declaration per resource (schema.py): the generated code matches it, every input and output has a
+docstring, and what runs (check, diff, outputs, create bodies, adopt) reads the same declaration."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+from pathlib import Path
+
+import pytest
+
+from pulumi_openpanel import _codegen, adopt, models, schema
+from pulumi_openpanel.client import Client, ClientArgs, ClientProvider
+from pulumi_openpanel.project import Project, ProjectArgs, ProjectProvider
+from pulumi_openpanel.reference import Reference, ReferenceArgs, ReferenceProvider
+from pulumi_openpanel.schema import Prop
+
+CLASSES = [
+    (schema.PROJECT, Project, ProjectArgs, ProjectProvider),
+    (schema.CLIENT, Client, ClientArgs, ClientProvider),
+    (schema.REFERENCE, Reference, ReferenceArgs, ReferenceProvider),
+]
+
+
+def test_the_checked_in_generated_code_is_what_the_schema_gives() -> None:
+    stale = [str(path.relative_to(_codegen.REPOSITORY)) for path in _codegen.stale()]
+    assert stale == [], f"out of date: {stale}; run {_codegen.COMMAND}"
+
+
+def test_a_new_field_reaches_every_generated_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What adding one optional input changes: the resource's module, the wire models and the README."""
+    extra = Prop("timezone", str, "an IANA time zone such as `Europe/Paris`")
+    grown = dataclasses.replace(schema.PROJECT, props=(*schema.PROJECT.props, extra))
+    monkeypatch.setattr(schema, "RESOURCES", (grown, schema.CLIENT, schema.REFERENCE))
+    changed = {path.name: text for path, text in _codegen.stale().items()}
+    assert sorted(changed) == ["README.md", "models.py", "project.py"]
+    assert "timezone: pulumi.Input[str] | None = None," in changed["project.py"]
+    assert "timezone: pulumi.Output[str | None]" in changed["project.py"]
+    assert ":param timezone: An IANA time zone such as `Europe/Paris`. Changing it updates" in changed["project.py"]
+    assert "| `timezone` | an IANA time zone such as `Europe/Paris` | update |" in changed["README.md"]
+    assert changed["models.py"].count("timezone: str | None = None") == 3  # answer, create and update
+
+
+def test_a_region_without_its_end_is_refused() -> None:
+    with pytest.raises(ValueError, match="no 'END GENERATED requests' line"):
+        _codegen.render("# BEGIN GENERATED requests\nclass X: ...\n", {"requests": _codegen.request_models}, "x")
+
+
+def _class(module_path: str, name: str) -> ast.ClassDef:
+    tree = ast.parse(Path(module_path).read_text())
+    return next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == name)
+
+
+def _attribute_docs(node: ast.ClassDef) -> dict[str, str]:
+    """Annotated class attributes and the string literal right after each (an attribute docstring)."""
+    docs = {}
+    for current, following in zip(node.body, [*node.body[1:], None], strict=True):
+        if (isinstance(current, ast.AnnAssign) and isinstance(current.target, ast.Name)
+                and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
+            docs[current.target.id] = inspect.cleandoc(str(following.value.value))
+    return docs
+
+
+@pytest.mark.parametrize(("declared", "resource", "args", "provider"), CLASSES)
+def test_every_input_and_output_has_a_docstring(declared: schema.Resource, resource: type, args: type,
+                                                provider: type) -> None:
+    node = _class(inspect.getfile(resource), resource.__name__)
+    outputs = _attribute_docs(node)
+    names = [prop.name for prop in declared.props] + [out.name for out in declared.outs]
+    assert list(outputs) == names
+    for prop in declared.props:
+        assert outputs[prop.name].startswith(_codegen.prop_doc(prop, declared)[:40])
+        assert ("replaces the" in outputs[prop.name]) == prop.replaces
+        for documented in (args.__init__, *_overloads(node)):
+            assert f":param {prop.name}: " in (documented if isinstance(documented, str) else documented.__doc__)
+    assert all(outputs[out.name].endswith("Output only.") for out in declared.outs)
+
+
+def _overloads(node: ast.ClassDef) -> list[str]:
+    return [
+        ast.get_docstring(item) or ""
+        for item in node.body
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__" and item.decorator_list
+    ][1:]  # the keyword form; the first takes an XxxArgs
+
+
+@pytest.mark.parametrize(("declared", "resource", "args", "provider"), CLASSES)
+def test_what_runs_reads_the_same_declaration(declared: schema.Resource, resource: type, args: type,
+                                              provider: type) -> None:
+    assert provider.schema is declared and resource._provider_class is provider and resource._args_class is args
+    assert provider.props == declared.props
+    required_first = sorted(declared.props, key=lambda prop: not prop.required)
+    assert list(inspect.signature(args.__init__).parameters)[1:] == [*(prop.name for prop in required_first), "adopt"]
+    answer = getattr(models, declared.name)
+    assert {prop.wire or prop.name for prop in declared.props} <= set(answer.model_fields)
+
+
+def test_outputs_and_adopt_code_come_from_the_declaration() -> None:
+    project = models.Project.model_validate({
+        "id": "web", "name": "Web", "organizationId": "org", "domain": "", "cors": ["*"], "types": ["app"],
+        "crossDomain": True, "allowUnsafeRevenueTracking": False, "deleteAt": None,
+    })
+    assert schema.PROJECT.outputs_of(project) == {
+        "name": "Web", "domain": None, "cors": ["*"], "cross_domain": True, "types": ["app"],
+        "allow_unsafe_revenue_tracking": False, "organization_id": "org",
+    }
+    reference = models.Reference.model_validate({"id": "r", "projectId": "web", "title": "Launch", "description": "",
+                                                 "date": "2026-12-01T10:00:00+02:00"})
+    assert schema.REFERENCE.outputs_of(reference) == {
+        "project_id": "web", "title": "Launch", "description": None, "datetime": "2026-12-01T08:00:00.000Z",
+    }
+    program = adopt.render_program(adopt.Inventory(projects=[project], references=[reference]), "https://x")
+    assert "    cross_domain=True,\n    types=['app'],\n" in program
+    assert "    project_id=web.id,\n    title='Launch',\n    description=None,\n" in program
+
+
+def test_create_bodies_and_late_fields_follow_the_declaration() -> None:
+    inputs = {"name": "Web", "domain": None, "cors": [], "cross_domain": False, "types": ["website"],
+              "allow_unsafe_revenue_tracking": True}
+    assert schema.PROJECT.create_body(inputs) == {k: v for k, v in inputs.items()
+                                                  if k != "allow_unsafe_revenue_tracking"}
+    assert models.ProjectCreate(**schema.PROJECT.create_body(inputs)).wire() == {
+        "name": "Web", "domain": None, "cors": [], "crossDomain": False, "types": ["website"],
+    }
+    assert schema.PROJECT.after_create(inputs) == {"allow_unsafe_revenue_tracking": True}
+    assert schema.PROJECT.after_create({**inputs, "allow_unsafe_revenue_tracking": False}) == {}
+    assert models.ReferenceUpdate(description=None).wire() == {"description": ""}
+    assert models.ReferenceCreate(project_id="p", title="t", datetime="d", description=None).wire() == {
+        "projectId": "p", "title": "t", "datetime": "d",
+    }

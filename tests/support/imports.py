@@ -1,0 +1,19 @@
+"""What importing a module really loads, seen from a fresh interpreter (this one has loaded everything)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def modules_loaded_by(*modules: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The loaded modules whose names start with one of ``prefixes`` after importing ``modules``."""
+    code = (
+        f"import sys, {', '.join(modules)};"
+        f"print('\\n'.join(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ}, check=True
+    )
+    return result.stdout.split()
