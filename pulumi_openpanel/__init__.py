@@ -12,6 +12,7 @@ from pulumi_openpanel.config import Connection
 from pulumi_openpanel.errors import (
     AdoptionError,
     ApiError,
+    ApiRootError,
     AuthenticationError,
     ConfigurationError,
     ForbiddenError,
@@ -50,6 +51,7 @@ from pulumi_openpanel.reference import Reference, ReferenceArgs
 __all__ = [
     "AdoptionError",
     "ApiError",
+    "ApiRootError",
     "AuthenticationError",
     "Client",
     "ClientArgs",

@@ -4,7 +4,8 @@
 ``BEGIN GENERATED <key>`` line and its ``END GENERATED <key>`` line (Python comments; HTML comments in
 Markdown) and leaves the rest of each file alone. The regions: the ``XxxArgs`` and resource classes
 (typed overloads, output annotations, a docstring for every input and output), the input fields of the
-wire models and the request bodies in models.py, and the resource tables of README.md. ``--check`` writes
+wire models and the request bodies in models.py, and the inputs tables of the resources' pages in
+docs/. ``--check`` writes
 nothing and exits 1 naming the files that are out of date; tests/resources/test_codegen.py fails in that
 case, so the checked-in code always matches the schema.
 
@@ -77,7 +78,7 @@ def _choices(prop: Prop) -> str:
 
 
 def rules(prop: Prop) -> str:
-    """The README's "rules" cell: what the value may be."""
+    """The docs' "rules" cell: what the value may be."""
     return ("required, " if prop.required else "") + prop.doc.replace("{choices}", _choices(prop))
 
 
@@ -87,7 +88,7 @@ def _sentence(text: str) -> str:
 
 
 def prop_doc(prop: Prop, resource: Resource) -> str:
-    """What an IDE shows for an input (and its output): the README's rules, the default, what a change does."""
+    """What an IDE shows for an input (and its output): the docs' rules, the default, what a change does."""
     parts = [_sentence(rules(prop))]
     if prop.default not in (None, []):
         parts.append(f"Default: `{_value(prop.default)}`.")
@@ -108,7 +109,7 @@ def _common(resource: Resource) -> dict[str, str]:
         "args": f"The {resource.kind}'s inputs.",
         "opts": "Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...",
         "adopt": f"The id of an existing {resource.kind} to bring under management instead of creating one "
-        "(README: Adoption); only read at creation.",
+        "(docs: Import and adopt); only read at creation.",
         "connection": "Credentials of another organization than the stack's; see `Connection`.",
     }
 
@@ -259,15 +260,16 @@ def request_models() -> list[str]:
     return lines
 
 
-def readme_table(resource: Resource) -> list[str]:
-    """The signature line and the inputs table of the README's section on a resource."""
+def inputs_table(resource: Resource) -> list[str]:
+    """The signature line and the inputs table of the resource's page in the docs (docs/resources/)."""
     arguments = [prop.name for prop in _ordered(resource) if prop.required]
     arguments += [
         f"{prop.name}={_value(None if prop.is_list else prop.default)}" for prop in _ordered(resource)
         if not prop.required
     ]
-    lines = [f"`openpanel.{resource.name}(name, *, {', '.join(arguments)})`", "", "| input | rules | change |",
-             "|---|---|---|"]
+    signature = f"`openpanel.{resource.name}(resource_name, *, {', '.join(arguments)}, adopt=None, connection=None, " \
+        f"opts=None)`, or `openpanel.{resource.name}(resource_name, openpanel.{resource.name}Args(...), opts)`"
+    lines = [signature, "", "| input | rules | change |", "|---|---|---|"]
     for prop in resource.props:
         lines.append(f"| `{prop.name}` | {rules(prop)} | {'**replace**' if prop.replaces else 'update'} |")
     return [*lines, ""]  # a blank line ends the table before the END comment
@@ -277,13 +279,13 @@ def regions() -> dict[Path, dict[str, Callable[[], list[str]]]]:
     """Every generated region, by file and key."""
     targets: dict[Path, dict[str, Callable[[], list[str]]]] = {
         PACKAGE / "models.py": {"requests": request_models},
-        REPOSITORY / "README.md": {},
     }
     for resource in schema.RESOURCES:
         key = resource.kind
         targets[PACKAGE / f"{key}.py"] = {f"{key}-classes": functools.partial(resource_classes, resource)}
         targets[PACKAGE / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
-        targets[REPOSITORY / "README.md"][f"{key}-inputs"] = functools.partial(readme_table, resource)
+        targets[REPOSITORY / "docs" / "resources" / f"{key}.md"] = {
+            f"{key}-inputs": functools.partial(inputs_table, resource)}
     return targets
 
 

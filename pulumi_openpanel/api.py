@@ -20,15 +20,25 @@ import re
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pydantic
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.config import ApiSettings, Credentials, RetryPolicy
+from pulumi_openpanel.config import (
+    CONFIG_CLIENT_ID,
+    CONFIG_CLIENT_SECRET,
+    DEFAULT_API_URL,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ApiSettings,
+    Credentials,
+    RetryPolicy,
+)
 from pulumi_openpanel.errors import (
     ApiError,
+    ApiRootError,
     AuthenticationError,
     ForbiddenError,
     NotFoundError,
@@ -59,6 +69,13 @@ log = logging.getLogger("pulumi_openpanel.api")
 
 USER_AGENT = f"pulumi-openpanel/{__version__}"
 
+
+_CREDENTIAL_PLACES = {
+    "client_id": ("client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
+    "client_secret": ("client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
+}
+# A 404 about the route itself (Fastify's wording), not about an object: the API root is wrong.
+_ROUTE_NOT_FOUND = re.compile(r"^Route [A-Z]+:\S* not found$")
 
 _CLIENTS: dict[tuple[str, str, str, float, float], httpx.Client] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -180,6 +197,8 @@ class ManageApi:
             error = outcome
             delay = self._retry_delay(method, error, attempt, policy)
             if delay is None or self._clock.monotonic() - started + delay > policy.max_elapsed:
+                if attempt > 1:
+                    error.gave_up(attempt, self._clock.monotonic() - started)
                 raise error
             log.info(
                 "OpenPanel %s %s: %s; retry %d of %d in %.1fs",
@@ -241,9 +260,11 @@ class ManageApi:
         if status == 400:
             return ValidationError(method, path, status, message)
         if status == 401:
-            return AuthenticationError(method, path, status, message)
+            return AuthenticationError(method, path, status, message, hint=self._credentials_hint(message))
         if status == 403:
             return ForbiddenError(method, path, status, message)
+        if status == 404 and _ROUTE_NOT_FOUND.match(message):
+            return ApiRootError(method, path, status, message, hint=self._api_root_hint())
         if status == 404:
             return NotFoundError(method, path, status, message)
         if status == 429:
@@ -254,6 +275,33 @@ class ManageApi:
         if status >= 500:
             return ServerError(method, path, status, message)
         return ApiError(method, path, status, message)
+
+    def _source(self, key: str) -> str:
+        """Where a credential came from, for an error: the source in use, or every place it may be set."""
+        source = self.credentials.sources.get(key)
+        if source:
+            return f"from {source}"
+        arg, config_key, variable = _CREDENTIAL_PLACES[key]
+        return f"set through connection=Connection({arg}=...), stack config {config_key} or {variable}"
+
+    def _credentials_hint(self, message: str) -> str:
+        """Which setting to fix, named by where it came from (never its value), and how."""
+        if "Only root clients" in message:
+            return (f"The client id ({self._source('client_id')}) is not a root client's: create a client of "
+                    "type root in OpenPanel (Settings > Clients) and use its id and secret")
+        if "client id" in message.lower() or "UUID" in message:
+            return (f"The client id ({self._source('client_id')}) is not a client of this server: use the id "
+                    "of a root client")
+        return (f"The client secret ({self._source('client_secret')}) is not the secret of the client "
+                f"({self._source('client_id')}): use the secret shown when the root client was created")
+
+    def _api_root_hint(self) -> str:
+        root = self.credentials.api_url
+        where = self.credentials.sources.get("api_url") or "the API root setting"
+        suggestion = (f"try {root}/api" if urlsplit(root).path in ("", "/")
+                      else "self-hosted servers usually serve it at https://your-host/api")
+        return (f"The API root {root} (from {where}) answers but has no /manage routes: {suggestion} if the "
+                f"server is self-hosted; OpenPanel Cloud is {DEFAULT_API_URL}")
 
     def _retry_delay(self, method: str, error: ApiError, attempt: int, policy: RetryPolicy) -> float | None:
         """Seconds to wait before the next attempt, or None when the error must be raised now.

@@ -73,8 +73,8 @@ class ClientArgs(ResourceArgs):
             API cannot change it in place.
         :param type: `read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot
             change it in place.
-        :param adopt: The id of an existing client to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing client to bring under management instead of creating one (docs: Import
+            and adopt); only read at creation.
         """
         self.name = name
         self.project_id = project_id
@@ -145,8 +145,8 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
             API cannot change it in place.
         :param type: `read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot
             change it in place.
-        :param adopt: The id of an existing client to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing client to bring under management instead of creating one (docs: Import
+            and adopt); only read at creation.
         :param connection: Credentials of another organization than the stack's; see `Connection`.
         """
 

@@ -75,6 +75,9 @@ class Credentials:
     api_url: str
     client_id: str
     client_secret: str = field(repr=False)
+    # Where each value came from ("stack config openpanel:clientSecret", ...), never the value itself:
+    # an error names the setting to fix. Keys: api_url, client_id, client_secret.
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ def resolve_credentials(
         (stack_config.get(CONFIG_CLIENT_ID), f"stack config {CONFIG_CLIENT_ID}"),
         (environ.get(ENV_CLIENT_ID), f"environment variable {ENV_CLIENT_ID}"),
     )
-    client_secret, _ = _first(
+    client_secret, secret_source = _first(
         (connection.get("clientSecret"), "connection client_secret"),
         (stack_config.get(CONFIG_CLIENT_SECRET), f"stack config {CONFIG_CLIENT_SECRET}"),
         (environ.get(ENV_CLIENT_SECRET), f"environment variable {ENV_CLIENT_SECRET}"),
@@ -276,7 +279,9 @@ def resolve_credentials(
             f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
         ) from None
     url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
-    return Credentials(api_url=url, client_id=client_id, client_secret=client_secret)
+    sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
+               "client_id": id_source, "client_secret": secret_source}
+    return Credentials(api_url=url, client_id=client_id, client_secret=client_secret, sources=sources)
 
 
 def manage_api(

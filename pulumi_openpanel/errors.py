@@ -79,6 +79,7 @@ class ApiError(OpenPanelError):
     """
 
     hint: str = ""
+    tried: str = ""
 
     def __init__(
         self,
@@ -105,9 +106,16 @@ class ApiError(OpenPanelError):
         else:
             status = f"HTTP {self.status}" if self.status is not None else "no answer"
         text = f"OpenPanel {self.method} {self.path} failed ({status}): {self.server_message}"
+        if self.tried:
+            text += f" ({self.tried})"
         if self.hint:
             text += f". {self.hint}"
         return redact(text)
+
+    def gave_up(self, attempts: int, seconds: float) -> None:
+        """Say how long the retries went on before this error was the last word."""
+        self.tried = f"gave up after {attempts} attempts over {seconds:.0f} s"
+        self.args = (self._render(),)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._render()!r})"
@@ -127,6 +135,11 @@ class ForbiddenError(ApiError):
 
 class NotFoundError(ApiError):
     """404: the object does not exist (or belongs to another organization, which looks the same)."""
+
+
+class ApiRootError(ApiError):
+    """404 for the route itself: the API root answers, but has no /manage routes (a self-hosted server
+    without its /api prefix, say). Not a NotFoundError: nothing is gone, the address is wrong."""
 
 
 class ValidationError(ApiError):

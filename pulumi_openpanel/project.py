@@ -166,8 +166,8 @@ class ProjectArgs(ResourceArgs):
         :param allow_unsafe_revenue_tracking: Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API
             ignores it at creation, so the provider sets it with a follow-up request (and deletes the project again
             if that fails). Default: `False`. Changing it updates the project in place.
-        :param adopt: The id of an existing project to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing project to bring under management instead of creating one (docs: Import
+            and adopt); only read at creation.
         """
         self.name = name
         self.domain = domain
@@ -273,8 +273,8 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
         :param allow_unsafe_revenue_tracking: Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API
             ignores it at creation, so the provider sets it with a follow-up request (and deletes the project again
             if that fails). Default: `False`. Changing it updates the project in place.
-        :param adopt: The id of an existing project to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing project to bring under management instead of creating one (docs: Import
+            and adopt); only read at creation.
         :param connection: Credentials of another organization than the stack's; see `Connection`.
         """
 

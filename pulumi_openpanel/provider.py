@@ -29,9 +29,14 @@ from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
 from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
 from pulumi_openpanel.normalize import is_unknown
+from pulumi_openpanel.plugin_errors import install as _message_first_in_the_plugin
 from pulumi_openpanel.schema import Prop, Resource
 
 R = TypeVar("R", bound="OpenPanelResource")
+
+# Loaded by the dynamic-provider plugin to unpickle a provider: from then on, our errors reach the user as
+# their message rather than a traceback (plugin_errors.py says why).
+_message_first_in_the_plugin()
 
 CONNECTION = "connection"
 # The id of an existing object to bring under management instead of creating one (see README: adoption).

@@ -67,8 +67,8 @@ class ReferenceArgs(ResourceArgs):
             (none means UTC); stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference
             in place.
         :param description: Text; `""` and none are the same. Changing it updates the reference in place.
-        :param adopt: The id of an existing reference to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing reference to bring under management instead of creating one (docs:
+            Import and adopt); only read at creation.
         """
         self.project_id = project_id
         self.title = title
@@ -137,8 +137,8 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
             (none means UTC); stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference
             in place.
         :param description: Text; `""` and none are the same. Changing it updates the reference in place.
-        :param adopt: The id of an existing reference to bring under management instead of creating one (README:
-            Adoption); only read at creation.
+        :param adopt: The id of an existing reference to bring under management instead of creating one (docs:
+            Import and adopt); only read at creation.
         :param connection: Credentials of another organization than the stack's; see `Connection`.
         """
 

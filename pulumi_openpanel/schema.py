@@ -5,7 +5,8 @@ Everything else about a field derives from its line here. At run time: the check
 from the server's answer, the secret outputs and adopt's generated code. Through the code generator
 (``scripts/generate.py``, see _codegen.py): the ``XxxArgs`` classes, each resource class's
 typed ``__init__`` overloads and output annotations, the docstrings an IDE shows for every input and
-output, the input fields of the wire models (models.py) and the README's resource tables. A test fails when
+output, the input fields of the wire models (models.py) and the inputs tables of the docs' resource
+pages. A test fails when
 the checked-in generated code is not what the generator makes of this module now.
 
 Adding an input to a resource is one entry here, then ``scripts/generate.py``.
@@ -47,7 +48,7 @@ def _default_normalizer(value_type: Any) -> Callable[[Any], Any]:
 class Prop:
     """One input of a resource, which is also the output of the same name.
 
-    ``doc`` is its rules, as the README's table says them (lowercase, Markdown backticks; ``{choices}``
+    ````doc`` is its rules, as the docs' table says them (lowercase, Markdown backticks; ``{choices}``
     stands for the allowed values). ``default`` is what the server takes when it is not set, and what
     ``check`` puts in its place. ``replaces``: a change needs a new object (the API cannot change it).
     ``wire``: the field of the server's answer that holds it, when not ``name``. ``at_create=False``: the

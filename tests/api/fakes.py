@@ -144,6 +144,9 @@ def credentials(api_url: str = CLOUD_ROOT, secret: str = SECRET, client_id: str 
     return Credentials(api_url=api_url, client_id=client_id, client_secret=secret)
 
 
+_credentials = credentials  # make_api's parameter of the same name shadows it
+
+
 def make_api(
     server: FakeServer,
     *,
@@ -153,6 +156,7 @@ def make_api(
     limiter: RateLimiter | None = None,
     paced: bool = True,
     rand: Callable[[], float] = lambda: 0.5,
+    credentials: Credentials | None = None,
 ) -> ManageApi:
     """A ManageApi wired to ``server`` and its fake clock; never touches the process-wide limiters.
 
@@ -165,7 +169,7 @@ def make_api(
     if limiter is None and settings.rate_limit is not None:
         raise AssertionError("an unpaced test api needs settings.rate_limit=None (no shared limiter)")
     return ManageApi(
-        credentials(api_url, secret),
+        credentials or _credentials(api_url, secret),
         settings,
         transport=server.transport(),
         clock=server.clock,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from pulumi_openpanel.config import resolve_credentials
 from pulumi_openpanel.errors import (
     ApiError,
+    ApiRootError,
     AuthenticationError,
     ForbiddenError,
     NotFoundError,
@@ -107,22 +109,57 @@ def test_validation_error_without_field_keeps_the_message() -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
+    ("message", "names"),
     [
-        "Manage: Invalid client secret",
-        "Manage: Client ID must be a valid UUIDv4",
-        "Manage: Invalid client id",
-        "Manage: Only root clients are allowed to manage resources",
+        ("Manage: Invalid client secret", ("openpanel:clientSecret", "OPENPANEL_CLIENT_SECRET", "OPENPANEL_CLIENT_ID")),
+        ("Manage: Client ID must be a valid UUIDv4", ("openpanel:clientId", "OPENPANEL_CLIENT_ID")),
+        ("Manage: Invalid client id", ("openpanel:clientId", "OPENPANEL_CLIENT_ID")),
+        ("Manage: Only root clients are allowed to manage resources", ("openpanel:clientId", "root")),
     ],
 )
-def test_authentication_error_says_where_credentials_come_from(message: str) -> None:
+def test_authentication_error_says_where_the_credential_may_be_set(message: str, names: tuple[str, ...]) -> None:
     error, _ = failing_get(respond(401, {"error": "Unauthorized", "message": message}))
     assert isinstance(error, AuthenticationError)
     text = str(error)
     assert message in text
-    for name in ("openpanel:clientId", "openpanel:clientSecret", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET"):
+    for name in names:
         assert name in text
     assert_names_the_request(error, "GET", "/manage/projects/probe-project", "401")
+
+
+@pytest.mark.parametrize(("stack_config", "environ", "named", "not_named"), [
+    ({"openpanel:clientId": OTHER_UUID, "openpanel:clientSecret": "sec_0123456789abcdef0123"}, {},
+     "from stack config openpanel:clientSecret", "OPENPANEL_CLIENT_SECRET"),
+    ({}, {"OPENPANEL_CLIENT_ID": OTHER_UUID, "OPENPANEL_CLIENT_SECRET": "sec_0123456789abcdef0123"},
+     "from environment variable OPENPANEL_CLIENT_SECRET", "openpanel:clientSecret"),
+])
+def test_a_refused_secret_names_the_setting_it_came_from_never_its_value(
+        stack_config: dict[str, str], environ: dict[str, str], named: str, not_named: str) -> None:
+    credentials = resolve_credentials(None, stack_config, environ)
+    refusal = {"error": "Unauthorized", "message": "Manage: Invalid client secret"}
+    server = FakeServer(FakeClock(), respond(401, refusal))
+    api = make_api(server, credentials=credentials)
+    with pytest.raises(AuthenticationError) as caught:
+        api.get_project("probe-project")
+    text = str(caught.value)
+    assert named in text and not_named not in text
+    assert "sec_0123456789abcdef0123" not in text and "sec_0123456789abcdef0123" not in repr(caught.value)
+
+
+def test_a_root_without_the_api_prefix_is_an_api_root_error_never_a_missing_object() -> None:
+    """A self-hosted server answers 404 on every /manage route when the root lacks its /api prefix. Taken
+    for "not found", a refresh would drop every resource from the state; it is a wrong address instead."""
+    payload = {"message": "Route GET:/manage/projects/probe-project not found", "error": "Not Found",
+               "statusCode": 404}
+    credentials = resolve_credentials(None, {"openpanel:apiUrl": "https://analytics.example.com",
+                                             "openpanel:clientId": OTHER_UUID,
+                                             "openpanel:clientSecret": "sec_0123456789abcdef0123"}, {})
+    api = make_api(FakeServer(FakeClock(), respond(404, payload)), credentials=credentials)
+    with pytest.raises(ApiRootError) as caught:
+        api.get_project("probe-project")
+    assert not isinstance(caught.value, NotFoundError)
+    text = str(caught.value)
+    assert "try https://analytics.example.com/api" in text and "stack config openpanel:apiUrl" in text
 
 
 def test_forbidden_error() -> None:
@@ -141,10 +178,6 @@ def test_forbidden_error() -> None:
     ("payload", "message"),
     [
         ({"status": 404, "message": "Project not found"}, "Project not found"),
-        (
-            {"message": "Route GET:/manage/nope not found", "error": "Not Found", "statusCode": 404},
-            "Route GET:/manage/nope not found",
-        ),
     ],
 )
 def test_not_found_error(payload: dict[str, object], message: str) -> None:

@@ -168,10 +168,13 @@ def test_client_errors_are_never_retried(method: str, status: int) -> None:
 def test_attempts_are_bounded(max_attempts: int, failure: Reply) -> None:
     policy = RetryPolicy(max_attempts=max_attempts, base_delay=0.5, max_delay=8.0, max_elapsed=1000.0)
     api, server = retrying(failure, policy=policy)
-    with pytest.raises(ApiError):
+    with pytest.raises(ApiError) as caught:
         api.get_project("probe-project")
     assert len(server.requests) == max_attempts
     assert len(server.clock.sleeps) >= max_attempts - 1
+    # The last word says how long the retries went on (none: just the failure).
+    tried = f"gave up after {max_attempts} attempts over {sum(server.clock.sleeps):.0f} s"
+    assert (tried in str(caught.value)) == (max_attempts > 1), str(caught.value)
 
 
 def test_the_time_budget_stops_retrying() -> None:

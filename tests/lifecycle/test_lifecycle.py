@@ -429,3 +429,51 @@ def test_protect_keeps_resources_through_destroy_until_lifted(make_project: Proj
     assert stack.resources()["web"].get("protect") is not True
     stack.destroy(env=provider_env(openpanel, proxy.url))
     assert api.get_project(f"web-{uid}").deleted
+
+
+def failure_of(run: Any, name: str) -> str:
+    """The diagnostic the CLI shows for the resource `name` (the provider's answer to the failed call)."""
+    texts = [e["diagnosticEvent"]["message"] for e in run.events
+             if "diagnosticEvent" in e and e["diagnosticEvent"].get("urn", "").endswith(f"::{name}")
+             and e["diagnosticEvent"].get("severity") == "error"]
+    assert texts, run.output
+    return "\n".join(texts)
+
+
+def test_a_wrong_secret_fails_in_a_few_lines_naming_the_setting_not_its_value(
+        make_project: ProjectFactory, openpanel: OpenPanelTarget, proxy: RecordingProxy, uid: str) -> None:
+    wrong = "sec_" + "0" * 20
+    stack = make_project(f"""
+        import pulumi_openpanel as op
+        op.Project("web", name="Web {uid}")
+    """, env=NO_CREDENTIALS)
+    stack.set_config({"openpanel:apiUrl": proxy.url, "openpanel:clientId": openpanel.client_id,
+                      "openpanel:clientSecret": wrong, "openpanel:rateLimit": "off"},
+                     secret=["openpanel:clientSecret"])
+
+    failed = stack.up(check=False)
+
+    assert failed.returncode != 0
+    text = failure_of(failed, "web")
+    assert "Traceback" not in text and len(text.strip().splitlines()) <= 3, text
+    assert "POST /manage/projects" in text and "HTTP 401" in text
+    assert "stack config openpanel:clientSecret" in text and "OPENPANEL_CLIENT_SECRET" not in text
+    assert wrong not in failed.output
+
+
+def test_a_self_hosted_root_without_api_says_so_during_up(make_project: ProjectFactory, openpanel: OpenPanelTarget,
+                                                         fresh_emulator: Any, uid: str) -> None:
+    server = fresh_emulator(root_path="/api", rate_limit=None)
+    org = server.seed_organization("Self-hosted")
+    stack = make_project(f"""
+        import pulumi_openpanel as op
+        op.Project("web", name="Web {uid}")
+    """, env={"OPENPANEL_API_URL": server.base_url, "OPENPANEL_CLIENT_ID": org.client_id,
+              "OPENPANEL_CLIENT_SECRET": org.client_secret, "OPENPANEL_RATE_LIMIT": "off"})
+
+    failed = stack.up(check=False)
+
+    assert failed.returncode != 0
+    text = failure_of(failed, "web")
+    assert "Traceback" not in text and f"try {server.base_url}/api" in text, text
+    assert "environment variable OPENPANEL_API_URL" in text
