@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("pulumi_openpanel.emulator.cli", "run a local OpenPanel Manage API for tests and trials"),
     "doctor": ("pulumi_openpanel.doctor", "check that the API root and credentials can manage OpenPanel"),
     "adopt": ("pulumi_openpanel.adopt", "write a Pulumi program that brings existing objects under management"),
+    "recover": ("pulumi_openpanel.recover", "after a cut-short pulumi up: remove what it created but never recorded"),
 }
 
 
