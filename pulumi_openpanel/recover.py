@@ -478,6 +478,9 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
     if plan.blocked:
         for problem in plan.problems:
             out.say(f"Refused: {problem}.")
+        for lock in stale:
+            out.say(f"The stack is still {lock.describe()}, a run that is gone: `pulumi cancel` removes that lock "
+                    "if you need to run pulumi before recover.")
         out.say("Nothing was changed.")
         summary["problems"] = plan.problems + [f.detail for f in plan.findings if f.outcome in Finding.BLOCKING]
         return 1, summary
