@@ -66,6 +66,8 @@ class Pending:
     type: str
     inputs: Mapping[str, Any]
     resource_id: str | None = None
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str | None:
@@ -98,6 +100,7 @@ class Finding:
     pending: Pending
     outcome: str  # found, absent, adopting, ambiguous, unsafe
     detail: str
+    since: datetime | None = None
     deletions: list[Deletion] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: str = ""
@@ -114,6 +117,7 @@ class Plan:
     since: datetime | None = None
     since_source: str = ""
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
@@ -133,8 +137,25 @@ def pending_operations(deployment: Mapping[str, Any]) -> list[Pending]:
         resource = operation.get("resource") or {}
         found.append(Pending(op=str(operation.get("type", "")), urn=str(resource.get("urn", "")),
                              type=str(resource.get("type", "")), inputs=resource.get("inputs") or {},
-                             resource_id=resource.get("id") or None))
+                             resource_id=resource.get("id") or None, parent=resource.get("parent") or None,
+                             dependencies=tuple(resource.get("dependencies") or ())))
     return found
+
+
+def earliest_start(deployment: Mapping[str, Any], pending: Pending) -> datetime | None:
+    """A moment the pending create cannot have started before, from the state's own timestamps: the engine
+    registers a resource after its parent exists and creates it after its dependencies are done, so the
+    parent's ``created`` and the dependencies' ``created``/``modified`` times all precede it. The first run
+    of a stack creates its Stack resource, so even a first ``pulumi up`` cut short has a bound."""
+    by_urn = {resource.get("urn"): resource for resource in deployment.get("resources") or []}
+    moments = []
+    if pending.parent in by_urn:
+        moments.append(parse_time(by_urn[pending.parent].get("created")))
+    for urn in pending.dependencies:
+        if urn in by_urn:
+            moments += [parse_time(by_urn[urn].get("created")), parse_time(by_urn[urn].get("modified"))]
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
 
 
 def managed_ids(deployment: Mapping[str, Any]) -> set[str]:
@@ -269,9 +290,14 @@ def _project_deletions(view: ServerView, project: Candidate, since: datetime,
 
 
 def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_source: str,
-                  api_for: Callable[[Mapping[str, Any]], ManageApi], *,
+                  api_for: Callable[[Mapping[str, Any]], ManageApi], *, exact_since: bool = False,
                   locks: list[StackLock] | None = None) -> Plan:
-    """Everything recover would do, found without changing anything."""
+    """Everything recover would do, found without changing anything.
+
+    ``since`` is when the cut-short run started, as far as is known. Each pending create's window starts
+    at the latest of ``since`` and :func:`earliest_start` (both are moments it cannot precede, so the
+    later is the tighter), unless ``exact_since`` (the user's ``--since``) says to use ``since`` as given.
+    """
     plan = Plan(locks=locks, since=since, since_source=since_source)
     managed = managed_ids(deployment)
     pointed_at = referenced_projects(deployment)
@@ -292,29 +318,39 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
             "Resolve them first with an interactive `pulumi refresh` (import or clear each of them, skip the "
             "OpenPanel ones), then run recover again"
         )
-    if since is None and any(not p.inputs.get(ADOPT) for p in creates):
-        plan.problems.append(
-            "cannot tell when the cut-short run started (no stack lock, no update in `pulumi stack history`): "
-            "pass --since with that time, e.g. --since 2026-11-30T07:35:00Z"
-        )
     views: dict[Credentials, ServerView] = {}
     groups: dict[str, list[Pending]] = {}
+    windows: dict[str, datetime] = {}
+    recorded = {r.get("urn"): parse_time(r.get("created")) for r in deployment.get("resources") or []}
     for pending in creates:
         if pending.inputs.get(ADOPT):
             plan.findings.append(Finding(pending, "adopting", f"it adopts {pending.inputs[ADOPT]}: nothing was "
                                          "created, the next pulumi up adopts it again"))
             continue
+        bounds = [since] if exact_since else [since, earliest_start(deployment, pending)]
+        known = [bound for bound in bounds if bound is not None]
+        if not known:
+            plan.problems.append(
+                f"cannot tell when the cut-short run started for {pending.describe()} (no stack lock, no update "
+                "in `pulumi stack history`): pass --since with that time, e.g. --since 2026-11-30T07:35:00Z")
+            continue
+        windows[pending.urn] = max(known)
+        again = recorded.get(pending.urn)
+        if again is not None and again >= windows[pending.urn]:
+            plan.warnings.append(
+                f"the state already holds {pending.describe()}, created {again:%Y-%m-%dT%H:%M:%SZ}: a pulumi up "
+                "ran after the cut-short one and created it again. What the cut-short run left, if anything, is "
+                "older than the window; if you know when that run started, run recover with --since TIME")
         api = api_for(pending.inputs)
         groups.setdefault(f"{api.credentials.api_url}|{api.credentials.client_id}|"
                           f"{_match_key(pending.kind or '', pending.inputs)}", []).append(pending)
         views.setdefault(api.credentials, ServerView(api))
     if plan.problems:
         return plan
-    assert since is not None or not groups
     for group in groups.values():
         api = api_for(group[0].inputs)
         view = views[api.credentials]
-        assert since is not None
+        since = min(windows[pending.urn] for pending in group)  # any of the group may have made any match
         # The credentials' own client is never a candidate: recover must not lock itself out.
         exclude = managed | {api.credentials.client_id}
         found = candidates(view, group[0], since, exclude)
@@ -322,18 +358,19 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
             listing = ", ".join(f"{c.kind} {c.object_id} {c.label} created {c.created_at}" for c in found)
             for pending in group:
                 plan.findings.append(Finding(
-                    pending, "ambiguous",
+                    pending, "ambiguous", since=since, detail=
                     f"{len(found)} unmanaged objects match and only {len(group)} pending create(s) could have made "
                     f"them: {listing}. Delete the ones that are not yours (or narrow the window with --since), "
                     "then run recover again"))
             continue
         for index, pending in enumerate(group):
             if index >= len(found):
-                plan.findings.append(Finding(pending, "absent", "nothing on the server: its create never arrived"))
+                plan.findings.append(Finding(pending, "absent", "nothing on the server: its create never arrived",
+                                             since))
                 continue
             match = found[index]
             finding = Finding(pending, "found", f"found {match.kind} {match.object_id} {match.label}, created "
-                                                f"{match.created_at}, which the state does not hold")
+                                                f"{match.created_at}, which the state does not hold", since)
             if match.kind == "project":
                 if match.object_id in pointed_at:
                     finding.outcome = "unsafe"
@@ -472,7 +509,7 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
     stack_config = stack.config()
     api_for = _api_factory(stack_config, os.environ, out.secrets)
     since, since_source = _choose_since(args, stack, locks)
-    plan = plan_recovery(deployment, since, since_source, api_for, locks=locks)
+    plan = plan_recovery(deployment, since, since_source, api_for, exact_since=bool(args.since), locks=locks)
     summary["since"] = since.isoformat() if since else None
     _describe_plan(plan, stale, out)
     if plan.blocked:
@@ -517,15 +554,21 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
 
 
 def _describe_plan(plan: Plan, stale: list[StackLock], out: _Output) -> None:
+    skew = f"less {int(reconcile.CLOCK_SKEW.total_seconds() // 60)} minutes of clock skew"
     if plan.since is not None:
-        when = plan.since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.say(f"The cut-short run started at {when} (from {plan.since_source}); objects created since then, "
-                f"less {int(reconcile.CLOCK_SKEW.total_seconds() // 60)} minutes of clock skew, are considered.")
+        out.say(f"The cut-short run started after {_when(plan.since)} (from {plan.since_source}); only objects "
+                f"created since then ({skew}) are considered.")
+    elif plan.findings:
+        out.say("No stack lock and no update in `pulumi stack history`: each pending create is bounded by the "
+                f"creation of its parent and dependencies in the state ({skew}).")
+    for warning in plan.warnings:
+        out.say(f"Warning: {warning}.")
     for lock in stale:
         reason = "its process is gone" if lock.status == "stale" else "--unlock"
         out.say(f"Lock: the stack is {lock.describe()}; it will be removed ({reason}).")
     for finding in plan.findings:
-        out.say(f"Pending create of {finding.pending.describe()}: {finding.detail}")
+        window = f" [objects since {_when(finding.since)}]" if finding.since and finding.since != plan.since else ""
+        out.say(f"Pending create of {finding.pending.describe()}: {finding.detail}{window}")
         for deletion in finding.deletions if finding.outcome == "found" else []:
             out.say(f"  {deletion.describe()}")
     for pending in plan.other_pending:
@@ -536,6 +579,10 @@ def _describe_plan(plan: Plan, stale: list[StackLock], out: _Output) -> None:
         noun = {"updating": "update", "deleting": "delete"}.get(pending.op, pending.op)
         out.say(f"Pending {noun} of {pending.describe()}: {what}; "
                 "the refresh below reads it afresh.")
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run(args: argparse.Namespace) -> int:

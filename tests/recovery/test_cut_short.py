@@ -159,6 +159,23 @@ def test_recover_refuses_while_the_run_still_holds_the_stack(world: TrialWorld, 
     assert_server_matches_state(world, project, uid)
 
 
+def test_after_pulumi_cancel_the_state_still_bounds_the_window(world: TrialWorld, pulumi_bin: Path,
+                                                               tmp_path: Path, uid: str) -> None:
+    """Pulumi's lock error says to run `pulumi cancel`; a user who did, after a first `pulumi up` was cut, has
+    neither a lock nor an update in the history to date the run: the Stack resource it created does."""
+    project = stack_of(world, pulumi_bin, tmp_path, trial_program(uid, 2, 0, 0))
+    cut(world, project, Moment(nth=1), "up", "--yes", "--skip-preview")
+    project.pulumi("cancel", "--yes")
+    assert lock_files(project) == [] and world.inventory(project, uid).orphans
+
+    done = recover(project)
+
+    assert done.returncode == 0, done.stderr
+    assert "bounded by the creation of its parent" in done.stdout and "deleted project" in done.stdout
+    project.up()
+    assert_server_matches_state(world, project, uid)
+
+
 def test_a_lock_taken_on_another_host_is_removed_only_with_unlock(world: TrialWorld, pulumi_bin: Path,
                                                                   tmp_path: Path, uid: str) -> None:
     project = stack_of(world, pulumi_bin, tmp_path, trial_program(uid, 1, 0, 0))

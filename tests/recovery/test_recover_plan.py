@@ -24,7 +24,15 @@ from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.errors import NotFoundError
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
 from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
-from pulumi_openpanel.recover import KINDS, _api_factory, execute, managed_ids, plan_recovery
+from pulumi_openpanel.recover import (
+    KINDS,
+    _api_factory,
+    earliest_start,
+    execute,
+    managed_ids,
+    pending_operations,
+    plan_recovery,
+)
 from tests.support.target import OpenPanelTarget
 
 TYPES = {kind: token for token, kind in KINDS.items()}
@@ -56,10 +64,15 @@ def resource(kind: str, name: str, object_id: str, inputs: Mapping[str, Any],
 
 
 def pending(kind: str, name: str, inputs: Mapping[str, Any], op: str = "creating",
-            type_token: str | None = None) -> dict[str, Any]:
+            type_token: str | None = None, **extra: Any) -> dict[str, Any]:
     token = type_token or TYPES[kind]
     return {"type": op, "resource": {"urn": f"urn:pulumi:dev::test::{token}::{name}", "type": token,
-                                     "custom": True, "inputs": dict(inputs)}}
+                                     "custom": True, "inputs": dict(inputs), **extra}}
+
+
+def stamp(moment: datetime) -> str:
+    """A time as the engine writes `created`/`modified` (nanoseconds, Z)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
 
 
 def deployment(resources: Sequence[dict[str, Any]] = (), operations: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -207,6 +220,43 @@ def test_without_a_start_time_nothing_is_guessed(own_api: ManageApi, uid: str) -
     found = plan_recovery(state, None, "", lambda _inputs: own_api)
 
     assert found.blocked and "--since" in found.problems[0]
+
+
+def test_the_state_bounds_each_pending_create_by_its_parent_and_dependencies(own_api: ManageApi,
+                                                                             uid: str) -> None:
+    """No lock and no history (a first up, killed, then `pulumi cancel`): the Stack resource was created by
+    that run, and a dependency created later bounds its dependents tighter."""
+    stack_created = datetime.now(timezone.utc) - timedelta(hours=2)
+    project = own_api.create_project(ProjectCreate(name=f"Bound {uid}", types=["website"])).project
+    stack_resource = {"urn": "urn:pulumi:dev::test::pulumi:pulumi:Stack::test-dev", "type": "pulumi:pulumi:Stack",
+                      "created": stamp(stack_created), "modified": stamp(stack_created)}
+    web = resource("project", "web", project.id, project_inputs(f"Bound {uid}"))
+    web["created"] = web["modified"] = stamp(datetime.now(timezone.utc) + timedelta(hours=1))
+    reader = pending("client", "reader", client_inputs("Reader", project.id), parent=stack_resource["urn"],
+                     dependencies=[web["urn"]])
+    state = deployment([stack_resource, web], [
+        pending("project", "other", project_inputs(f"Other {uid}"), parent=stack_resource["urn"]), reader])
+    own_api.create_client(ClientCreate(name="Reader", project_id=project.id, type="read"))
+    first, second = pending_operations(state)
+
+    assert earliest_start(state, first) == stack_created
+    assert earliest_start(state, second) == parse_time(web["created"])
+    found = plan_recovery(state, None, "", lambda _inputs: own_api)
+    assert not found.blocked
+    # The reader made now is older than its dependency's creation: not the pending create's doing.
+    assert [(f.pending.name, f.outcome) for f in found.findings] == [("other", "absent"), ("reader", "absent")]
+    exact = plan_recovery(state, an_hour_ago(), "--since", lambda _inputs: own_api, exact_since=True)
+    assert [(f.pending.name, f.outcome) for f in exact.findings] == [("other", "absent"), ("reader", "found")]
+
+
+def test_a_later_up_that_created_the_resource_again_is_pointed_out(own_api: ManageApi, uid: str) -> None:
+    later = resource("project", "web", f"web-{uid}", project_inputs(f"Again {uid}"))
+    later["created"] = stamp(datetime.now(timezone.utc))
+    state = deployment([later], [pending("project", "web", project_inputs(f"Again {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked and "--since" in found.warnings[0] and "web (Project)" in found.warnings[0]
 
 
 def test_pending_updates_and_deletes_are_reported_not_acted_on(own_api: ManageApi) -> None:
