@@ -129,6 +129,14 @@ def test_dry_run_prints_the_plan_and_changes_nothing(world: TrialWorld, pulumi_b
     assert dry.returncode == 0, dry.stderr
     assert f"delete reference {unrecorded}" in dry.stdout and "Dry run: nothing was changed" in dry.stdout
     assert (world.inventory(project, uid).server, pending_ops(project), lock_files(project)) == before
+    as_json = subprocess.run([sys.executable, "-m", "pulumi_openpanel.cli", "recover", "--dry-run", "--json",
+                              "--cwd", str(project.directory), "--stack", project.stack], cwd=tmp_path,
+                             env=project.env, capture_output=True, text=True, timeout=RECOVER_TIMEOUT_S, check=False)
+    summary = json.loads(as_json.stdout)
+    assert summary["ok"] and summary["dry_run"]
+    assert [d for a in summary["actions"] for d in a["delete"]] == [{"kind": "reference", "id": unrecorded}]
+    assert world.credentials.client_secret not in as_json.stdout + as_json.stderr
+    assert (world.inventory(project, uid).server, pending_ops(project), lock_files(project)) == before
 
     assert recover(project).returncode == 0
     project.up()

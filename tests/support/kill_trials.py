@@ -93,10 +93,14 @@ class HoldingProxy(RecordingProxy):
         self._hold_method = "POST"
         self._seen = 0
         self._count_lock = threading.Lock()
+        # time.monotonic() of the first and the latest request since arm(): when a run talks to the server.
+        self.first_request: float | None = None
+        self.last_request: float | None = None
 
     def arm(self, nth: int | None, method: str = "POST") -> None:
         with self._count_lock:
             self._hold_nth, self._hold_method, self._seen = nth, method, 0
+            self.first_request = self.last_request = None
         self.held.clear()
         self._release.clear()
 
@@ -105,8 +109,10 @@ class HoldingProxy(RecordingProxy):
 
     async def _handle(self, request: Request) -> Response:
         hold = False
-        if request.method == self._hold_method:
-            with self._count_lock:
+        with self._count_lock:
+            self.first_request = self.first_request or time.monotonic()
+            self.last_request = time.monotonic()
+            if request.method == self._hold_method:
                 self._seen += 1
                 hold = self._seen == self._hold_nth
         if not hold and not self.latency:
@@ -211,10 +217,12 @@ class TrialResult:
 
 
 class TrialWorld:
-    """A private emulator (no rate limit) behind a holding proxy, and the root client the trials use."""
+    """A private emulator behind a holding proxy, and the root client the trials use. No rate limit unless
+    ``rate_limit`` is given (then the provider paces itself to it, as against OpenPanel)."""
 
-    def __init__(self, *, latency: float = 0.0) -> None:
-        self.emulator = EmulatorServer(rate_limit=None).start()
+    def __init__(self, *, latency: float = 0.0, rate_limit: tuple[int, float] | None = None) -> None:
+        self.rate_limit = rate_limit
+        self.emulator = EmulatorServer(rate_limit=rate_limit).start()
         try:
             organization = self.emulator.seed_organization("Kill trials")
             self.credentials = Credentials(self.emulator.api_url, organization.client_id, organization.client_secret)
@@ -223,11 +231,12 @@ class TrialWorld:
         except BaseException:
             self.emulator.stop()
             raise
-        self.api = ManageApi(self.credentials, ApiSettings(rate_limit=None))
+        self.api = ManageApi(self.credentials, ApiSettings(rate_limit=rate_limit))
 
     def provider_env(self) -> dict[str, str]:
+        pacing = "off" if self.rate_limit is None else f"{self.rate_limit[0]}/{self.rate_limit[1]:g}"
         return {"OPENPANEL_API_URL": self.proxy.url, "OPENPANEL_CLIENT_ID": self.credentials.client_id,
-                "OPENPANEL_CLIENT_SECRET": self.credentials.client_secret, "OPENPANEL_RATE_LIMIT": "off"}
+                "OPENPANEL_CLIENT_SECRET": self.credentials.client_secret, "OPENPANEL_RATE_LIMIT": pacing}
 
     def close(self) -> None:
         self.proxy.release()
@@ -254,14 +263,16 @@ class TrialWorld:
                     state.add(resource["outputs"]["client_id"])
         return Inventory(server, state)
 
-    def full_run_seconds(self, project: PulumiProject) -> float:
-        """How long an uninterrupted `pulumi up` of ``project`` takes, then its destroy: the scale for kill times."""
+    def full_run_seconds(self, project: PulumiProject) -> tuple[float, float, float]:
+        """An uninterrupted `pulumi up` of ``project``, then its destroy: how long the up took, and when its
+        first and last requests reached the proxy (seconds from its start), the scale for kill times."""
         self.proxy.arm(None)
         started = time.monotonic()
         project.up()
         elapsed = time.monotonic() - started
+        first, last = self.proxy.first_request or started, self.proxy.last_request or started
         project.destroy()
-        return elapsed
+        return elapsed, first - started, last - started
 
     def cut(self, project: PulumiProject, moment: Moment, kill: KillPlan, *args: str) -> tuple[bool, str, int, int]:
         """Run `pulumi ARGS` and signal it at ``moment``: whether it was still running then, how it ended,
