@@ -535,8 +535,8 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
                 out.say(f"  {line}")
             if finding.failed:
                 out.say(f"  {finding.pending.describe()}: {finding.failed}")
-        out.say("Recovery stopped before changing the state; run recover again once the error above is fixed "
-                "(what is already deleted is not looked for twice).")
+        out.say("Recovery stopped: the stack (its lock and pending operations) is unchanged, so run recover again "
+                "once the error above is fixed; what is already deleted will not be found again.")
         return 1, summary
     for finding in plan.findings:
         for line in finding.done:

@@ -17,12 +17,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import Credentials
 from pulumi_openpanel.errors import NotFoundError
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
+from pulumi_openpanel.pacing import RetryPolicy
 from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
 from pulumi_openpanel.recover import (
     KINDS,
@@ -278,6 +280,27 @@ def test_a_delete_that_finds_nothing_counts_as_done(own_api: ManageApi, uid: str
 
     assert execute(found, lambda _inputs: own_api)
     assert found.findings[0].done == [f"reference {reference.id} was already gone"]
+
+
+def test_a_failed_delete_stops_that_project_before_the_project_itself(own_api: ManageApi, uid: str) -> None:
+    """The write client must go before its project; if it cannot, the project stays, and so does the plan's
+    reason to run again (recover leaves the stack's pending operations in place)."""
+    created = own_api.create_project(ProjectCreate(name=f"Stuck {uid}", types=["website"]))
+    state = deployment(operations=[pending("project", "web", project_inputs(f"Stuck {uid}"))])
+    found = plan(state, own_api)
+    seen: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return httpx.Response(503, text="Service Unavailable")
+
+    failing = ManageApi(own_api.credentials, ApiSettings(rate_limit=None, retry=RetryPolicy(max_attempts=1)),
+                        transport=httpx.MockTransport(refuse))
+
+    assert not execute(found, lambda _inputs: failing)
+    assert seen == [f"DELETE /manage/clients/{created.write_client_id}"]
+    assert "503" in found.findings[0].failed
+    assert not own_api.get_project(created.project.id).deleted
 
 
 def test_a_connection_input_chooses_the_organization(openpanel: OpenPanelTarget, uid: str) -> None:
