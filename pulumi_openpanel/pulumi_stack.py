@@ -190,6 +190,15 @@ class PulumiStack:
         found = self._json("stack", "history", "--json")
         return [entry for entry in found or [] if isinstance(entry, dict)]
 
+    def unfinished_update(self) -> datetime | None:
+        """The start of the newest history entry if it is still marked in progress (a service backend such as
+        Pulumi Cloud records a run when it starts; one that was killed stays "in-progress" until
+        ``pulumi cancel``), else None."""
+        history = self.history()
+        if history and history[0].get("result") in ("in-progress", "not-started"):
+            return parse_time(history[0].get("startTime")) or datetime.now(timezone.utc)
+        return None
+
     def latest_update_start(self) -> datetime | None:
         starts = [parse_time(entry.get("startTime")) for entry in self.history() if entry.get("kind") == "update"]
         known = [start for start in starts if start is not None]

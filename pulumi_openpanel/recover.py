@@ -501,7 +501,16 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
         summary["problems"] = ["locked"]
         return 1, summary
     stale = [lock for lock in locks or [] if lock.status != "running"]
-    if not pending and not stale:
+    # Without lock files to read (not a file backend), a service backend's history still tells of an update
+    # that never finished: running now, or killed. Only the user can tell which.
+    unfinished = stack.unfinished_update() if locks is None else None
+    if unfinished is not None and not args.unlock:
+        out.say(f"The latest update of the stack, started {_when(unfinished)}, is still marked in progress: it is "
+                "running, or it was killed. If it is not running (e.g. a cancelled CI job), run "
+                "`pulumi-openpanel recover --unlock` (it runs pulumi cancel). Nothing was changed.")
+        summary["problems"] = ["update in progress"]
+        return 1, summary
+    if not pending and not stale and unfinished is None:
         out.say("Nothing to recover: no pending operations and no stale lock. Run pulumi up as usual.")
         summary["ok"] = True
         return 0, summary
@@ -541,9 +550,10 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
     for finding in plan.findings:
         for line in finding.done:
             out.say(f"  {line}")
-    if stale:
+    if stale or unfinished is not None:
         stack.cancel()
-        out.say("  removed the stale lock (pulumi cancel)")
+        out.say("  removed the stale lock (pulumi cancel)" if stale else
+                "  ended the update still marked in progress (pulumi cancel)")
     if pending:
         stack.refresh_clearing_pending_creates()
         out.say(f"  dropped {len(pending)} pending operation(s) and refreshed the state "
