@@ -11,8 +11,10 @@ drops without reading the object), and a SIGKILLed ``pulumi`` also leaves a file
 
 What it does, run in the project directory with the stack selected:
 
-1. reads the pending operations (``pulumi stack export``), the stack's lock (file backends) and when the
-   cut-short run started (the lock's time; else the latest update in ``pulumi stack history``);
+1. reads the pending operations (``pulumi stack export``), the stack's lock (file backends; elsewhere an
+   update the history still marks in progress) and when the cut-short run started (the lock's time, else
+   the latest update in ``pulumi stack history``, and for each pending create no earlier than its parent's
+   and dependencies' times in the state);
 2. for each pending create of a Project, Client or Reference, looks on the server for objects that match
    its creation inputs exactly, were created since that start (less 5 minutes of clock skew), and that no
    resource of this stack manages. One match per pending create is the object the run made and never
