@@ -151,15 +151,12 @@ def test_an_update_a_service_backend_still_marks_in_progress_needs_unlock(api: M
     assert api.get_project(created.project.id).deleted
 
 
-def test_a_live_lock_stops_everything_before_any_request(config: dict[str, str]) -> None:
-    holder = subprocess.Popen(["bash", "-c", "exec -a pulumi sleep 60"])
-    try:
-        lock = StackLock(Path("lock.json"), holder.pid, socket.gethostname(), None)
-        stack = FakeStack(deployment(operations=[pending("project", "web", project_inputs("Busy"))]), config,
-                          locks=[lock])
-        out = _Output()
-        assert recover(options(), out, stack)[0] == 1
-        assert stack.calls == ["export"] and "still running" in out.lines[0]
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
+def test_a_live_lock_stops_everything_before_any_request(config: dict[str, str],
+                                                        pulumi_named_process: subprocess.Popen[bytes]) -> None:
+    lock = StackLock(Path("lock.json"), pulumi_named_process.pid, socket.gethostname(), None)
+    stack = FakeStack(deployment(operations=[pending("project", "web", project_inputs("Busy"))]), config,
+                      locks=[lock])
+    out = _Output()
+
+    assert recover(options(), out, stack)[0] == 1
+    assert stack.calls == ["export"] and "still running" in out.lines[0]

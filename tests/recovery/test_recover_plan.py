@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -335,15 +335,6 @@ def test_secrets_of_an_export_are_unwrapped() -> None:
     sig = "4dabf18193072939515e22adb298388d"
     wrapped = {"connection": {sig: "1b47061264138c4ac30d75fd1eb44270", "plaintext": '{"clientId": "x"}'}}
     assert reveal(wrapped) == {"connection": {"clientId": "x"}}
-
-
-@pytest.fixture
-def pulumi_named_process() -> Iterator[subprocess.Popen[bytes]]:
-    """A live process called pulumi, as the holder of a lock is."""
-    process = subprocess.Popen(["bash", "-c", "exec -a pulumi sleep 60"])
-    yield process
-    process.kill()
-    process.wait(timeout=10)
 
 
 def test_a_lock_is_stale_only_when_its_process_is_provably_gone(pulumi_named_process: subprocess.Popen[bytes]) -> None:
