@@ -287,7 +287,15 @@ class TrialWorld:
             finally:
                 leftover = stop_session(process)
                 self.proxy.release()
+                self.drain()
             return cut, ended, leftover, len(_session_members(process.pid))
+
+    def drain(self) -> None:
+        """Wait (bounded) until the proxy has passed on every request the killed run had sent: like a network,
+        it delivers them after their sender is gone, and what they create belongs to the count."""
+        deadline = time.monotonic() + REAP_TIMEOUT_S
+        while self.proxy.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def trial(self, project: PulumiProject, uid: str, index: int, moment: Moment, kill: KillPlan, *,
               recover: bool = True) -> TrialResult:
