@@ -1,8 +1,8 @@
 """Kill trials with figures: a 40-resource `pulumi up` (14 projects, 13 clients, 13 references, with
 dependencies) run by the real CLI against a private emulator, cut at moments spread from early to late in
-the run by SIGKILL, SIGINT then SIGKILL 10 s later, or SIGTERM then SIGKILL 10 s later (a CI runner's
-cancel); then `pulumi-openpanel recover`, then a second `pulumi up`, and a count of what the server holds
-against the state.
+the run by SIGKILL, SIGINT then SIGKILL 10 s later, SIGTERM then SIGKILL 10 s later (a CI runner's
+cancel), or SIGINT twice (Ctrl-C pressed twice); then `pulumi-openpanel recover`, then a second
+`pulumi up`, and a count of what the server holds against the state.
 
     .venv/bin/python -m benchmarks.kill_trials [--trials 12] [--latency 0.3] [--rate-limit] [--baseline] [--json]
 
@@ -27,10 +27,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.support.kill_trials import KillPlan, Moment, TrialResult, TrialWorld, describe, summarize, trial_program
+from tests.support.kill_trials import (
+    KillPlan,
+    Moment,
+    TrialResult,
+    TrialWorld,
+    describe,
+    stop_strays,
+    summarize,
+    trial_program,
+)
 from tests.support.pulumi_cli import PulumiProject, locate_toolchain
 
-PLANS = (KillPlan(signal.SIGKILL), KillPlan(signal.SIGINT), KillPlan(signal.SIGTERM))
+PLANS = (KillPlan(signal.SIGKILL), KillPlan(signal.SIGINT), KillPlan(signal.SIGTERM),
+         KillPlan(signal.SIGINT, twice=True))
 # (figure, column heading): what the kill left, then what recovery and the second up left.
 COLUMNS = (("trials", "trials"), ("cut", "cut"), ("pending_after_kill", "pending"),
            ("pending_creates_after_kill", "creates"), ("locked_after_kill", "locked"),
@@ -112,12 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"settings": {k: getattr(args, k) for k in ("trials", "projects", "clients",
                                                                          "references", "latency", "rate_limit")}}
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch:
-        full_run, plan, results = run_trials(toolchain.bin_dir, Path(scratch), args, recover=True)
-        report["full_run_seconds"] = round(full_run, 1)
-        report["recovery"] = summarize(results)
-        if args.baseline:
-            _, _, baseline = run_trials(toolchain.bin_dir, Path(scratch), args, recover=False, plan=plan)
-            report["baseline"] = summarize(baseline)
+        try:
+            full_run, plan, results = run_trials(toolchain.bin_dir, Path(scratch), args, recover=True)
+            report["full_run_seconds"] = round(full_run, 1)
+            report["recovery"] = summarize(results)
+            if args.baseline:
+                _, _, baseline = run_trials(toolchain.bin_dir, Path(scratch), args, recover=False, plan=plan)
+                report["baseline"] = summarize(baseline)
+        finally:
+            stop_strays(Path(scratch))  # after Ctrl-C: the language host of a `pulumi` cut mid-command
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -133,17 +133,19 @@ class HoldingProxy(RecordingProxy):
 
 @dataclass(frozen=True)
 class KillPlan:
-    """The signals a trial sends to the `pulumi` process: ``first``, then SIGKILL ``grace`` seconds later if
-    it is still running (a CI runner's cancel); ``first=SIGKILL`` is a kill -9 alone."""
+    """The signals a trial sends to the `pulumi` process: ``first`` (``twice``: again half a second later, as
+    Ctrl-C pressed twice), then SIGKILL ``grace`` seconds later if it is still running (a CI runner's
+    cancel); ``first=SIGKILL`` is a kill -9 alone."""
 
     first: signal.Signals = signal.SIGKILL
     grace: float = 10.0
+    twice: bool = False
 
     @property
     def label(self) -> str:
         if self.first == signal.SIGKILL:
             return "SIGKILL"
-        return f"{self.first.name}, SIGKILL {self.grace:g} s later"
+        return f"{self.first.name}{' twice' if self.twice else ''}, SIGKILL {self.grace:g} s later"
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,11 @@ def wait_for_moment(process: subprocess.Popen[bytes], moment: Moment, proxy: Hol
 def send_kill(process: subprocess.Popen[bytes], kill: KillPlan) -> str:
     """Signal the `pulumi` process only; returns how it ended ("SIGKILL", "exit 255", ...)."""
     process.send_signal(kill.first)
+    if kill.twice:
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.5)
+        if process.poll() is None:
+            process.send_signal(kill.first)
     if kill.first != signal.SIGKILL:
         try:
             process.wait(timeout=kill.grace)
@@ -403,6 +410,26 @@ def stop_session(process: subprocess.Popen[bytes]) -> int:
         time.sleep(0.05)
         remaining = _session_members(session)
     return len(leftover)
+
+
+def stop_strays(directory: Path) -> int:
+    """Kill processes working in or started from ``directory`` (a run's scratch space): what an interrupted
+    run of plain `pulumi` commands leaves (the language host outlives its CLI). Returns how many."""
+    mine = str(directory.resolve())
+    found = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(mine) or mine in command:
+            with suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                found += 1
+    return found
 
 
 def lock_files(project: PulumiProject) -> list[Path]:
