@@ -303,6 +303,7 @@ def test_pending_creates_of_other_providers_stop_recover_before_any_change(
             time.sleep(0.05)
         assert marker.exists()
         send_kill(process, KillPlan())
+    world.drain()  # the project's POST may still be on its way
     before = (world.inventory(project, uid).server, pending_ops(project), lock_files(project))
     assert ("creating", "slow") in before[1]
 

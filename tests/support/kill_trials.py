@@ -133,8 +133,9 @@ class HoldingProxy(RecordingProxy):
 
 @dataclass(frozen=True)
 class KillPlan:
-    """The signals a trial sends to the `pulumi` process: ``first`` (``twice``: again half a second later, as
-    Ctrl-C pressed twice), then SIGKILL ``grace`` seconds later if it is still running (a CI runner's
+    """The signals a trial sends to the `pulumi` process: ``first`` (``twice``: again every half second while
+    it runs, as a person presses Ctrl-C again; pulumi drops a signal that arrives while it is still handling
+    the previous one), then SIGKILL ``grace`` seconds after the first if it is still running (a CI runner's
     cancel); ``first=SIGKILL`` is a kill -9 alone."""
 
     first: signal.Signals = signal.SIGKILL
@@ -357,15 +358,14 @@ def wait_for_moment(process: subprocess.Popen[bytes], moment: Moment, proxy: Hol
 def send_kill(process: subprocess.Popen[bytes], kill: KillPlan) -> str:
     """Signal the `pulumi` process only; returns how it ended ("SIGKILL", "exit 255", ...)."""
     process.send_signal(kill.first)
-    if kill.twice:
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.5)
-        if process.poll() is None:
-            process.send_signal(kill.first)
     if kill.first != signal.SIGKILL:
-        try:
-            process.wait(timeout=kill.grace)
-        except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + kill.grace
+        while process.poll() is None and time.monotonic() < deadline:
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=min(0.5, max(deadline - time.monotonic(), 0.01)))
+            if kill.twice and process.poll() is None and time.monotonic() < deadline:
+                process.send_signal(kill.first)
+        if process.poll() is None:
             process.kill()
     try:
         status = process.wait(timeout=REAP_TIMEOUT_S)
