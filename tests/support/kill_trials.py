@@ -134,9 +134,9 @@ class HoldingProxy(RecordingProxy):
 @dataclass(frozen=True)
 class KillPlan:
     """The signals a trial sends to the `pulumi` process: ``first`` (``twice``: again every half second while
-    it runs, as a person presses Ctrl-C again; pulumi drops a signal that arrives while it is still handling
-    the previous one), then SIGKILL ``grace`` seconds after the first if it is still running (a CI runner's
-    cancel); ``first=SIGKILL`` is a kill -9 alone."""
+    it runs, as a person presses Ctrl-C again; pulumi's signal channel holds one signal, and its handler
+    can be busy with the previous one, so a second signal may be dropped), then SIGKILL ``grace`` seconds
+    after the first if it is still running (a CI runner's cancel); ``first=SIGKILL`` is a kill -9 alone."""
 
     first: signal.Signals = signal.SIGKILL
     grace: float = 10.0
