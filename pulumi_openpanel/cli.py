@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("pulumi_openpanel.doctor", "check that the API root and credentials can manage OpenPanel"),
     "adopt": ("pulumi_openpanel.adopt", "write a Pulumi program that brings existing objects under management"),
     "policy-pack": ("pulumi_openpanel.policy_pack", "print the directory of the OpenPanel policy pack (guardrails)"),
+    "recover": ("pulumi_openpanel.recover", "after a cut-short pulumi up: remove what it created but never recorded"),
 }
 
 

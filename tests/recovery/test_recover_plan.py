@@ -1,0 +1,351 @@
+"""What `pulumi-openpanel recover` decides, checked without the Pulumi CLI: a deployment as `pulumi stack
+export` shows it after a cut-short run, the server as it is, and the plan (then its execution).
+
+The rule under test: an object is taken for one a pending create made only when its creation inputs match
+exactly, it is younger than the cut-short run (less the clock skew), this stack does not manage it, and
+there are no more such objects than pending creates that could have made them. Anything else is left
+alone, and an excess of matches stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.errors import NotFoundError
+from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
+from pulumi_openpanel.pacing import RetryPolicy
+from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
+from pulumi_openpanel.recover import (
+    KINDS,
+    _api_factory,
+    earliest_start,
+    execute,
+    managed_ids,
+    pending_operations,
+    plan_recovery,
+)
+from tests.support.target import OpenPanelTarget
+
+TYPES = {kind: token for token, kind in KINDS.items()}
+DATETIME = "2026-12-01T10:00:00.000Z"
+
+
+def an_hour_ago() -> datetime:
+    return datetime.now(timezone.utc) - timedelta(hours=1)
+
+
+def project_inputs(name: str, **extra: Any) -> dict[str, Any]:
+    """A Project's inputs as Check leaves them in a pending operation."""
+    return {"__provider": "gASV", "name": name, "domain": None, "cors": [], "cross_domain": False,
+            "types": ["website"], "allow_unsafe_revenue_tracking": False, **extra}
+
+
+def client_inputs(name: str, project_id: str | None, client_type: str = "read") -> dict[str, Any]:
+    return {"__provider": "gASV", "name": name, "project_id": project_id, "type": client_type}
+
+
+def reference_inputs(project_id: str, title: str, when: str = DATETIME) -> dict[str, Any]:
+    return {"__provider": "gASV", "project_id": project_id, "title": title, "description": None, "datetime": when}
+
+
+def resource(kind: str, name: str, object_id: str, inputs: Mapping[str, Any],
+             outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"urn": f"urn:pulumi:dev::test::{TYPES[kind]}::{name}", "type": TYPES[kind], "id": object_id,
+            "custom": True, "inputs": dict(inputs), "outputs": dict(outputs or inputs)}
+
+
+def pending(kind: str, name: str, inputs: Mapping[str, Any], op: str = "creating",
+            type_token: str | None = None, **extra: Any) -> dict[str, Any]:
+    token = type_token or TYPES[kind]
+    return {"type": op, "resource": {"urn": f"urn:pulumi:dev::test::{token}::{name}", "type": token,
+                                     "custom": True, "inputs": dict(inputs), **extra}}
+
+
+def stamp(moment: datetime) -> str:
+    """A time as the engine writes `created`/`modified` (nanoseconds, Z)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
+
+
+def deployment(resources: Sequence[dict[str, Any]] = (), operations: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    return {"resources": list(resources), "pending_operations": list(operations)}
+
+
+def plan(state: dict[str, Any], api: ManageApi, since: datetime | None = None) -> Any:
+    return plan_recovery(state, since or an_hour_ago(), "test", lambda _inputs: api)
+
+
+@pytest.fixture
+def own_api(openpanel: OpenPanelTarget) -> ManageApi:
+    return ManageApi(Credentials(openpanel.api_url, openpanel.client_id, openpanel.client_secret),
+                     ApiSettings(rate_limit=None))
+
+
+def test_an_unrecorded_project_goes_with_its_clients_and_references_client_first(own_api: ManageApi,
+                                                                                 uid: str) -> None:
+    created = own_api.create_project(ProjectCreate(name=f"Cut {uid}", types=["website"]))
+    project_id, write_client = created.project.id, created.write_client_id
+    reference = own_api.create_reference(ReferenceCreate(project_id=project_id, title="Launch", datetime=DATETIME))
+    state = deployment(operations=[pending("project", "web", project_inputs(f"Cut {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked
+    [finding] = found.findings
+    assert finding.outcome == "found"
+    assert [(d.kind, d.object_id) for d in finding.deletions] == [
+        ("client", write_client), ("reference", reference.id), ("project", project_id)]
+    assert execute(found, lambda _inputs: own_api)
+    with pytest.raises(NotFoundError):
+        own_api.get_client(str(write_client))
+    with pytest.raises(NotFoundError):
+        own_api.get_reference(reference.id)
+    assert own_api.get_project(project_id).deleted
+
+
+def test_what_the_state_manages_is_never_taken(own_api: ManageApi, uid: str) -> None:
+    """A replacement in flight: the old project (in the state) and the new one share the name."""
+    old = own_api.create_project(ProjectCreate(name=f"Twice {uid}", types=["website"]))
+    new = own_api.create_project(ProjectCreate(name=f"Twice {uid}", types=["website"]))
+    managed = resource("project", "web", old.project.id, project_inputs(f"Twice {uid}"),
+                       {**project_inputs(f"Twice {uid}"), "client_id": old.write_client_id})
+    state = deployment([managed], [pending("project", "web", project_inputs(f"Twice {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert {old.project.id, old.write_client_id} <= managed_ids(state)
+    assert [d.object_id for d in found.findings[0].deletions] == [new.write_client_id, new.project.id]
+
+
+def test_an_object_older_than_the_run_is_left_alone(own_api: ManageApi, uid: str) -> None:
+    own_api.create_project(ProjectCreate(name=f"Older {uid}", types=["website"]))
+    state = deployment(operations=[pending("project", "web", project_inputs(f"Older {uid}"))])
+
+    found = plan(state, own_api, since=datetime.now(timezone.utc) + timedelta(minutes=30))
+
+    assert [(f.outcome, f.deletions) for f in found.findings] == [("absent", [])]
+
+
+def test_only_exact_matches_count(own_api: ManageApi, uid: str) -> None:
+    project = own_api.create_project(ProjectCreate(name=f"Exact {uid}", types=["website"])).project
+    own_api.create_reference(ReferenceCreate(project_id=project.id, title="Launch", datetime="2026-12-02"))
+    own_api.create_client(ClientCreate(name="Reader", project_id=project.id, type="write"))
+    other_types = project_inputs(f"Exact {uid}", types=["app"])
+    state = deployment(operations=[
+        pending("reference", "launch", reference_inputs(project.id, "Launch")),  # another datetime
+        pending("client", "reader", client_inputs("Reader", project.id, "read")),  # another type
+        pending("project", "web", other_types),  # another set of types
+    ])
+
+    found = plan(state, own_api)
+
+    assert [f.outcome for f in found.findings] == ["absent", "absent", "absent"]
+
+
+def test_more_matches_than_pending_creates_is_refused_and_names_them(own_api: ManageApi, uid: str) -> None:
+    project = own_api.create_project(ProjectCreate(name=f"Two {uid}", types=["website"])).project
+    first = own_api.create_reference(ReferenceCreate(project_id=project.id, title="Launch", datetime=DATETIME))
+    second = own_api.create_reference(ReferenceCreate(project_id=project.id, title="Launch", datetime=DATETIME))
+    one = deployment(operations=[pending("reference", "launch", reference_inputs(project.id, "Launch"))])
+
+    refused = plan(one, own_api)
+
+    assert refused.blocked
+    [finding] = refused.findings
+    assert finding.outcome == "ambiguous" and finding.deletions == []
+    assert first.id in finding.detail and second.id in finding.detail
+
+    two = deployment(operations=[pending("reference", "a", reference_inputs(project.id, "Launch")),
+                                 pending("reference", "b", reference_inputs(project.id, "Launch"))])
+    both = plan(two, own_api)
+    assert not both.blocked
+    assert sorted(d.object_id for f in both.findings for d in f.deletions) == sorted([first.id, second.id])
+
+
+def test_a_project_the_state_points_at_is_left_alone(own_api: ManageApi, uid: str) -> None:
+    created = own_api.create_project(ProjectCreate(name=f"Pointed {uid}", types=["website"]))
+    project_id = created.project.id
+    hard_coded = resource("reference", "launch", "00000000-0000-4000-8000-000000000000",
+                          reference_inputs(project_id, "Launch"))
+    state = deployment([hard_coded], [pending("project", "web", project_inputs(f"Pointed {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert found.blocked and found.findings[0].outcome == "unsafe"
+
+
+def test_the_credentials_own_client_is_never_taken(own_api: ManageApi, openpanel: OpenPanelTarget) -> None:
+    own = own_api.get_client(openpanel.client_id)
+    state = deployment(operations=[pending("client", "automation", client_inputs(own.name, None, own.type))])
+
+    found = plan(state, own_api, since=datetime(2000, 1, 1, tzinfo=timezone.utc))
+
+    assert openpanel.client_id not in {d.object_id for f in found.findings for d in f.deletions}
+
+
+def test_adopting_creates_need_no_lookup() -> None:
+    state = deployment(operations=[pending("project", "web", project_inputs("Anything", adopt="web-1234"))])
+
+    def no_api(_inputs: Mapping[str, Any]) -> ManageApi:
+        raise AssertionError("an adopting create made nothing: nothing to look up")
+
+    found = plan_recovery(state, None, "", no_api)
+
+    assert not found.blocked and [f.outcome for f in found.findings] == ["adopting"]
+
+
+def test_pending_creates_of_other_providers_stop_everything(own_api: ManageApi, uid: str) -> None:
+    state = deployment(operations=[
+        pending("project", "web", project_inputs(f"Mixed {uid}")),
+        pending("project", "bucket", {}, type_token="aws:s3/bucket:Bucket"),
+    ])
+
+    found = plan(state, own_api)
+
+    assert found.blocked and "aws:s3/bucket:Bucket" in found.problems[0]
+    assert [f.deletions for f in found.findings] == []
+
+
+def test_without_a_start_time_nothing_is_guessed(own_api: ManageApi, uid: str) -> None:
+    state = deployment(operations=[pending("project", "web", project_inputs(f"When {uid}"))])
+
+    found = plan_recovery(state, None, "", lambda _inputs: own_api)
+
+    assert found.blocked and "--since" in found.problems[0]
+
+
+def test_the_state_bounds_each_pending_create_by_its_parent_and_dependencies(own_api: ManageApi,
+                                                                             uid: str) -> None:
+    """No lock and no history (a first up, killed, then `pulumi cancel`): the Stack resource was created by
+    that run, and a dependency created later bounds its dependents tighter."""
+    stack_created = datetime.now(timezone.utc) - timedelta(hours=2)
+    project = own_api.create_project(ProjectCreate(name=f"Bound {uid}", types=["website"])).project
+    stack_resource = {"urn": "urn:pulumi:dev::test::pulumi:pulumi:Stack::test-dev", "type": "pulumi:pulumi:Stack",
+                      "created": stamp(stack_created), "modified": stamp(stack_created)}
+    web = resource("project", "web", project.id, project_inputs(f"Bound {uid}"))
+    web["created"] = web["modified"] = stamp(datetime.now(timezone.utc) + timedelta(hours=1))
+    reader = pending("client", "reader", client_inputs("Reader", project.id), parent=stack_resource["urn"],
+                     dependencies=[web["urn"]])
+    state = deployment([stack_resource, web], [
+        pending("project", "other", project_inputs(f"Other {uid}"), parent=stack_resource["urn"]), reader])
+    own_api.create_client(ClientCreate(name="Reader", project_id=project.id, type="read"))
+    first, second = pending_operations(state)
+
+    assert earliest_start(state, first) == stack_created
+    assert earliest_start(state, second) == parse_time(web["created"])
+    found = plan_recovery(state, None, "", lambda _inputs: own_api)
+    assert not found.blocked
+    # The reader made now is older than its dependency's creation: not the pending create's doing.
+    assert [(f.pending.name, f.outcome) for f in found.findings] == [("other", "absent"), ("reader", "absent")]
+    exact = plan_recovery(state, an_hour_ago(), "--since", lambda _inputs: own_api, exact_since=True)
+    assert [(f.pending.name, f.outcome) for f in exact.findings] == [("other", "absent"), ("reader", "found")]
+
+
+def test_a_later_up_that_created_the_resource_again_is_pointed_out(own_api: ManageApi, uid: str) -> None:
+    later = resource("project", "web", f"web-{uid}", project_inputs(f"Again {uid}"))
+    later["created"] = stamp(datetime.now(timezone.utc))
+    state = deployment([later], [pending("project", "web", project_inputs(f"Again {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked and "--since" in found.warnings[0] and "web (Project)" in found.warnings[0]
+
+
+def test_pending_updates_and_deletes_are_reported_not_acted_on(own_api: ManageApi) -> None:
+    state = deployment(operations=[pending("project", "web", project_inputs("x"), op="updating"),
+                                   pending("client", "reader", client_inputs("y", "x"), op="deleting")])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked and found.findings == []
+    assert [p.op for p in found.other_pending] == ["updating", "deleting"]
+
+
+def test_a_delete_that_finds_nothing_counts_as_done(own_api: ManageApi, uid: str) -> None:
+    project = own_api.create_project(ProjectCreate(name=f"Gone {uid}", types=["website"])).project
+    reference = own_api.create_reference(ReferenceCreate(project_id=project.id, title="Launch", datetime=DATETIME))
+    state = deployment(operations=[pending("reference", "launch", reference_inputs(project.id, "Launch"))])
+    found = plan(state, own_api)
+    own_api.delete_reference(reference.id)
+
+    assert execute(found, lambda _inputs: own_api)
+    assert found.findings[0].done == [f"reference {reference.id} was already gone"]
+
+
+def test_a_failed_delete_stops_that_project_before_the_project_itself(own_api: ManageApi, uid: str) -> None:
+    """The write client must go before its project; if it cannot, the project stays, and so does the plan's
+    reason to run again (recover leaves the stack's pending operations in place)."""
+    created = own_api.create_project(ProjectCreate(name=f"Stuck {uid}", types=["website"]))
+    state = deployment(operations=[pending("project", "web", project_inputs(f"Stuck {uid}"))])
+    found = plan(state, own_api)
+    seen: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return httpx.Response(503, text="Service Unavailable")
+
+    failing = ManageApi(own_api.credentials, ApiSettings(rate_limit=None, retry=RetryPolicy(max_attempts=1)),
+                        transport=httpx.MockTransport(refuse))
+
+    assert not execute(found, lambda _inputs: failing)
+    assert seen == [f"DELETE /manage/clients/{created.write_client_id}"]
+    assert "503" in found.findings[0].failed
+    assert not own_api.get_project(created.project.id).deleted
+
+
+def test_a_connection_input_chooses_the_organization(openpanel: OpenPanelTarget, uid: str) -> None:
+    """Credentials come as the provider's do: the resource's connection first, then config, then environment."""
+    other_id, other_secret = openpanel.other_org()
+    other = ManageApi(Credentials(openpanel.api_url, other_id, other_secret), ApiSettings(rate_limit=None))
+    project = other.create_project(ProjectCreate(name=f"Elsewhere {uid}", types=["website"])).project
+    connection = {"apiUrl": openpanel.api_url, "clientId": other_id, "clientSecret": other_secret}
+    state = deployment(operations=[pending("project", "web", project_inputs(f"Elsewhere {uid}",
+                                                                            connection=connection))])
+    secrets: list[str] = []
+    api_for = _api_factory({"openpanel:clientId": openpanel.client_id,
+                            "openpanel:clientSecret": openpanel.client_secret,
+                            "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}, {}, secrets)
+
+    found = plan_recovery(state, an_hour_ago(), "test", api_for)
+
+    assert found.findings[0].deletions[-1].object_id == project.id
+    assert api_for({}).credentials.client_id == openpanel.client_id  # no connection: the stack config
+    assert secrets == [other_secret, openpanel.client_secret]  # known, so that output can redact them
+
+
+def test_times_as_pulumi_and_openpanel_write_them() -> None:
+    assert parse_time("2026-11-30T07:35:25.821361327Z") == datetime(2026, 11, 30, 7, 35, 25, 821361,
+                                                                     tzinfo=timezone.utc)
+    assert parse_time("2026-11-30T07:34:42.000Z") == datetime(2026, 11, 30, 7, 34, 42, tzinfo=timezone.utc)
+    assert parse_time("2026-11-30T09:35+02:00") == datetime(2026, 11, 30, 7, 35, tzinfo=timezone.utc)
+    assert parse_time("yesterday") is None and parse_time(None) is None
+
+
+def test_secrets_of_an_export_are_unwrapped() -> None:
+    sig = "4dabf18193072939515e22adb298388d"
+    wrapped = {"connection": {sig: "1b47061264138c4ac30d75fd1eb44270", "plaintext": '{"clientId": "x"}'}}
+    assert reveal(wrapped) == {"connection": {"clientId": "x"}}
+
+
+def test_a_lock_is_stale_only_when_its_process_is_provably_gone(pulumi_named_process: subprocess.Popen[bytes]) -> None:
+    import socket
+
+    here = socket.gethostname()
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    gone = int(finished.stdout)
+    lock = Path("lock.json")
+    assert StackLock(lock, gone, here, None).status == "stale"
+    assert StackLock(lock, pulumi_named_process.pid, here, None).status == "running"
+    assert StackLock(lock, os.getpid(), here, None).status == "stale"  # alive, but not a pulumi: a recycled pid
+    assert StackLock(lock, gone, "ci-runner-7", None).status == "elsewhere"
