@@ -26,7 +26,7 @@ for a client secret, can reach a Pulumi error, a log or a traceback.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # The shapes of the secrets OpenPanel hands out and of the hash it stores for them.
 _SECRET_PATTERNS = (
@@ -230,3 +230,11 @@ def parse_validation_message(message: str) -> dict[str, str]:
         end = matches[index + 1].start() if index + 1 < len(matches) else len(message)
         fields[match.group(1)] = message[match.end() : end].strip()
     return fields
+
+
+class PulumiCommandError(OpenPanelError):
+    """A ``pulumi`` command failed or could not be started; the message says which and why."""
+
+    def __init__(self, args: Sequence[str], detail: str) -> None:
+        super().__init__(f"`pulumi {' '.join(args)}` failed: {detail}")
+        self.detail = detail

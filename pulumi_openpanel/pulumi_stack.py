@@ -19,14 +19,14 @@ import os
 import re
 import socket
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pulumi_openpanel.errors import OpenPanelError, redact
+from pulumi_openpanel.errors import PulumiCommandError, redact
 
 # Pulumi's marker of a secret value in an exported deployment.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -36,14 +36,6 @@ DEFAULT_TIMEOUT = 120.0
 REFRESH_TIMEOUT = 1800.0
 
 LockStatus = Literal["stale", "running", "elsewhere"]
-
-
-class PulumiCommandError(OpenPanelError):
-    """A ``pulumi`` command failed or could not be started; the message says which and why."""
-
-    def __init__(self, args: Sequence[str], detail: str) -> None:
-        super().__init__(f"`pulumi {' '.join(args)}` failed: {detail}")
-        self.detail = detail
 
 
 _RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})?")

@@ -45,15 +45,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pulumi_openpanel import reconcile
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.client import ClientProvider, client_outputs
-from pulumi_openpanel.config import Credentials, resolve_credentials
+from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.client import ClientProvider
+from pulumi_openpanel.config import Credentials, manage_api
 from pulumi_openpanel.errors import ApiError, ConfigurationError, NotFoundError, OpenPanelError, redact
 from pulumi_openpanel.models import Client, Project, Reference
-from pulumi_openpanel.project import ProjectProvider, project_outputs
+from pulumi_openpanel.project import ProjectProvider
 from pulumi_openpanel.provider import ADOPT, CONNECTION, OpenPanelProvider
 from pulumi_openpanel.pulumi_stack import PulumiStack, StackLock, parse_time
-from pulumi_openpanel.reference import ReferenceProvider, reference_outputs
+from pulumi_openpanel.reference import ReferenceProvider
+from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE
 
 TYPE_PREFIX = "pulumi-python:dynamic/openpanel:"
 KINDS = {f"{TYPE_PREFIX}Project": "project", f"{TYPE_PREFIX}Client": "client", f"{TYPE_PREFIX}Reference": "reference"}
@@ -259,15 +260,15 @@ def candidates(view: ServerView, pending: Pending, since: datetime, exclude: set
 
     if kind == "project":
         found = [Candidate("project", p.id, f"{p.name!r}", p.created_at) for p in view.projects()
-                 if _matches(kind, project_outputs(p), inputs) and keep(p.id, p.created_at)]
+                 if _matches(kind, PROJECT.outputs_of(p), inputs) and keep(p.id, p.created_at)]
     elif kind == "client":
         found = [Candidate("client", c.id, f"{c.name!r}", c.created_at)
                  for c in view.clients(inputs.get("project_id"))
-                 if _matches(kind, client_outputs(c), inputs) and keep(c.id, c.created_at)]
+                 if _matches(kind, CLIENT.outputs_of(c), inputs) and keep(c.id, c.created_at)]
     elif kind == "reference" and isinstance(inputs.get("project_id"), str):
         found = [Candidate("reference", r.id, f"{r.title!r}", r.created_at)
                  for r in view.references(inputs["project_id"])
-                 if _matches(kind, reference_outputs(r), inputs) and keep(r.id, r.created_at)]
+                 if _matches(kind, REFERENCE.outputs_of(r), inputs) and keep(r.id, r.created_at)]
     return found
 
 
@@ -467,16 +468,15 @@ def _api_factory(stack_config: Mapping[str, Any], environ: Mapping[str, str],
                  secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
     """Credentials resolved as the provider resolves them: the resource's connection, the stack config, then
     the environment."""
-    settings = ApiSettings.from_sources(stack_config, environ)
     cache: dict[Credentials, ManageApi] = {}
 
     def api_for(inputs: Mapping[str, Any]) -> ManageApi:
         connection = inputs.get(CONNECTION)
-        credentials = resolve_credentials(connection if isinstance(connection, dict) else None, stack_config, environ)
-        if credentials not in cache:
-            secrets.append(credentials.client_secret)
-            cache[credentials] = ManageApi(credentials, settings)
-        return cache[credentials]
+        api = manage_api(connection if isinstance(connection, dict) else None, stack_config, environ)
+        if api.credentials not in cache:
+            secrets.append(api.credentials.client_secret)
+            cache[api.credentials] = api
+        return cache[api.credentials]
 
     return api_for
 

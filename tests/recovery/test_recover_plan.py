@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.config import Credentials, RetryPolicy
 from pulumi_openpanel.errors import NotFoundError
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
-from pulumi_openpanel.pacing import RetryPolicy
 from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
 from pulumi_openpanel.recover import (
     KINDS,
