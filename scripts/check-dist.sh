@@ -37,6 +37,7 @@ pack=$("$work/venv/bin/pulumi-openpanel" policy-pack)
 export PATH="$(scripts/pulumi-cli.sh --print-dir):$PATH"
 mkdir -p "$work/state" "$work/pulumi-home"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_HOME="$work/pulumi-home" PULUMI_CONFIG_PASSPHRASE=dist
+export OPENPANEL_PACING_DIR="$work/pacing"  # nothing under the user's home
 export PULUMI_SKIP_UPDATE_CHECK=true
 "$work/venv/bin/pulumi-openpanel" emulator --port 0 >"$work/emulator.env" 2>"$work/emulator.log" &
 emulator=$!

@@ -31,8 +31,9 @@ say "using $(command -v pulumi) ($(pulumi version))"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/openpanel-quickstart.XXXXXX")
 stack=quickstart
-# The stack's state, Pulumi's own home and the emulator's database all live in the work directory.
-export PULUMI_BACKEND_URL="file://$work/state" PULUMI_HOME="$work/pulumi-home"
+# The stack's state, Pulumi's own home, the provider's pacing file and the emulator's database all live in
+# the work directory.
+export PULUMI_BACKEND_URL="file://$work/state" PULUMI_HOME="$work/pulumi-home" OPENPANEL_PACING_DIR="$work/pacing"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}" PULUMI_SKIP_UPDATE_CHECK=true
 mkdir -p "$work/state" "$work/pulumi-home"
 
@@ -62,6 +63,7 @@ if [ "$keep" = 1 ]; then
     printf 'export PATH=%q:"$PATH"\n' "$toolchain"
     printf 'export PULUMI_BACKEND_URL=%q PULUMI_HOME=%q PULUMI_CONFIG_PASSPHRASE=%q PULUMI_SKIP_UPDATE_CHECK=true\n' \
       "$PULUMI_BACKEND_URL" "$PULUMI_HOME" "$PULUMI_CONFIG_PASSPHRASE"
+    printf 'export OPENPANEL_PACING_DIR=%q\n' "$OPENPANEL_PACING_DIR"
     cat "$work/emulator.env"
     printf 'cd %q && pulumi stack select %q\n' "$repo" "$stack"
   } >"$work/env.sh"
