@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, RetryPolicy, manage_api
 from pulumi_openpanel.errors import (
     ApiError,
+    ApiRootError,
     AuthenticationError,
     ConfigurationError,
     ForbiddenError,
@@ -156,7 +157,7 @@ def _fix_for(exc: ApiError, api_url: str) -> str:
         if "Invalid client id" in message or "UUID" in message:
             return "OPENPANEL_CLIENT_ID is not a client of this server; copy the id of a root client"
         return "OPENPANEL_CLIENT_SECRET does not match the client id; use the secret shown when it was created"
-    if isinstance(exc, NotFoundError):
+    if isinstance(exc, (ApiRootError, NotFoundError)):
         return (f"{api_url} answers but has no /manage routes: the API root is probably wrong "
                 f"({_root_suggestion(api_url)}; OpenPanel Cloud is https://api.openpanel.dev)")
     if exc.status is not None and 300 <= exc.status < 400:

@@ -29,16 +29,16 @@ def test_the_checked_in_generated_code_is_what_the_schema_gives() -> None:
 
 
 def test_a_new_field_reaches_every_generated_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What adding one optional input changes: the resource's module, the wire models and the README."""
+    """What adding one optional input changes: the resource's module, the wire models and its docs page."""
     extra = Prop("timezone", str, "an IANA time zone such as `Europe/Paris`")
     grown = dataclasses.replace(schema.PROJECT, props=(*schema.PROJECT.props, extra))
     monkeypatch.setattr(schema, "RESOURCES", (grown, schema.CLIENT, schema.REFERENCE))
     changed = {path.name: text for path, text in _codegen.stale().items()}
-    assert sorted(changed) == ["README.md", "models.py", "project.py"]
+    assert sorted(changed) == ["models.py", "project.md", "project.py"]
     assert "timezone: pulumi.Input[str] | None = None," in changed["project.py"]
     assert "timezone: pulumi.Output[str | None]" in changed["project.py"]
     assert ":param timezone: An IANA time zone such as `Europe/Paris`. Changing it updates" in changed["project.py"]
-    assert "| `timezone` | an IANA time zone such as `Europe/Paris` | update |" in changed["README.md"]
+    assert "| `timezone` | an IANA time zone such as `Europe/Paris` | update |" in changed["project.md"]
     assert changed["models.py"].count("timezone: str | None = None") == 3  # answer, create and update
 
 
