@@ -27,7 +27,6 @@ else
   toolchain=$(scripts/pulumi-cli.sh | tail -n 1)
 fi
 export PATH="$toolchain:$PATH"
-say "using $(command -v pulumi) ($(pulumi version))"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/openpanel-quickstart.XXXXXX")
 stack=quickstart
@@ -36,6 +35,7 @@ stack=quickstart
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_HOME="$work/pulumi-home" OPENPANEL_PACING_DIR="$work/pacing"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-quickstart}" PULUMI_SKIP_UPDATE_CHECK=true
 mkdir -p "$work/state" "$work/pulumi-home"
+say "using $(command -v pulumi) ($(pulumi version))"
 
 .venv/bin/pulumi-openpanel emulator --port 0 --db "$work/emulator.sqlite3" >"$work/emulator.env" 2>"$work/emulator.log" &
 emulator=$!
