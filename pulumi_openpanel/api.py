@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import pydantic
@@ -35,6 +35,7 @@ from pulumi_openpanel.config import (
     ApiSettings,
     Credentials,
     RetryPolicy,
+    api_root_suggestion,
 )
 from pulumi_openpanel.errors import (
     ApiError,
@@ -298,10 +299,8 @@ class ManageApi:
     def _api_root_hint(self) -> str:
         root = self.credentials.api_url
         where = self.credentials.sources.get("api_url") or "the API root setting"
-        suggestion = (f"try {root}/api" if urlsplit(root).path in ("", "/")
-                      else "self-hosted servers usually serve it at https://your-host/api")
-        return (f"The API root {root} (from {where}) answers but has no /manage routes: {suggestion} if the "
-                f"server is self-hosted; OpenPanel Cloud is {DEFAULT_API_URL}")
+        return (f"The API root {root} (from {where}) answers but has no /manage routes: "
+                f"{api_root_suggestion(root)}; OpenPanel Cloud is {DEFAULT_API_URL}")
 
     def _retry_delay(self, method: str, error: ApiError, attempt: int, policy: RetryPolicy) -> float | None:
         """Seconds to wait before the next attempt, or None when the error must be raised now.

@@ -161,6 +161,14 @@ def normalize_api_url(value: str, source: str = "apiUrl") -> str:
 _RATE_LIMIT = re.compile(r"(?P<count>[0-9]+)\s*/\s*(?P<window>[0-9]+(?:\.[0-9]+)?)")
 
 
+def api_root_suggestion(api_url: str) -> str:
+    """Where a self-hosted server's Manage API likely is, for an API root that has no /manage routes:
+    servers mount it under a prefix, most often /api."""
+    if urlsplit(api_url).path in ("", "/"):
+        return f"try {api_url}/api if the server is self-hosted"
+    return "self-hosted servers usually serve it at https://your-host/api"
+
+
 def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
     """The one grammar of a rate limit: ``REQUESTS/SECONDS`` (a whole number >= 1 over a number > 0), or
     ``off`` for None. ``source`` names where the text came from, for the error."""

@@ -13,9 +13,15 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, RetryPolicy, manage_api
+from pulumi_openpanel.config import (
+    ENV_API_URL,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    RetryPolicy,
+    api_root_suggestion,
+    manage_api,
+)
 from pulumi_openpanel.errors import (
     ApiError,
     ApiRootError,
@@ -139,13 +145,6 @@ def _not_the_api_fix(api_url: str) -> str:
     return f"{api_url} answers with something that is not the OpenPanel API (a web page?); check the root"
 
 
-def _root_suggestion(api_url: str) -> str:
-    """Self-hosted servers mount the API under a prefix, most often /api: name the likely root."""
-    if urlsplit(api_url).path in ("", "/"):
-        return f"try {api_url}/api if the server is self-hosted"
-    return "self-hosted servers usually serve it at https://your-host/api"
-
-
 def _fix_for(exc: ApiError, api_url: str) -> str:
     if isinstance(exc, TransportError):
         return (f"check that {api_url} is the right API root and reachable from here "
@@ -159,7 +158,7 @@ def _fix_for(exc: ApiError, api_url: str) -> str:
         return "OPENPANEL_CLIENT_SECRET does not match the client id; use the secret shown when it was created"
     if isinstance(exc, (ApiRootError, NotFoundError)):
         return (f"{api_url} answers but has no /manage routes: the API root is probably wrong "
-                f"({_root_suggestion(api_url)}; OpenPanel Cloud is https://api.openpanel.dev)")
+                f"({api_root_suggestion(api_url)}; OpenPanel Cloud is https://api.openpanel.dev)")
     if exc.status is not None and 300 <= exc.status < 400:
         return (f"{api_url} redirects (HTTP {exc.status}); use the address it redirects to as the API root "
                 "(often https:// instead of http://)")

@@ -5,6 +5,8 @@
 # that virtualenv as the project's. Leaves nothing behind (all of it happens in a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/emulator-wait.sh
+source scripts/emulator-wait.sh
 scripts/setup.sh
 say() { printf 'check-dist: %s\n' "$*" >&2; }
 
@@ -41,13 +43,7 @@ export OPENPANEL_PACING_DIR="$work/pacing"  # nothing under the user's home
 export PULUMI_SKIP_UPDATE_CHECK=true
 "$work/venv/bin/pulumi-openpanel" emulator --port 0 >"$work/emulator.env" 2>"$work/emulator.log" &
 emulator=$!
-for _ in $(seq 100); do
-  grep -q OPENPANEL_CLIENT_SECRET "$work/emulator.env" 2>/dev/null && break
-  kill -0 "$emulator" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
-  sleep 0.1
-done
-# shellcheck disable=SC1091
-source "$work/emulator.env"
+wait_for_emulator "$emulator" "$work/emulator.env" "$work/emulator.log"
 cp -r examples/quickstart "$work/program"
 ln -s "$work/venv" "$work/program/venv"  # the example's Pulumi.yaml names ./venv: here, the wheel's
 cd "$work/program"

@@ -9,6 +9,8 @@
 # several minutes and says so as it goes; then it is reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/emulator-wait.sh
+source scripts/emulator-wait.sh
 repo=$(pwd)
 keep=0
 case "${1:-}" in
@@ -44,13 +46,7 @@ cleanup() {
   if [ "$keep" = 0 ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 100); do
-  grep -q OPENPANEL_CLIENT_SECRET "$work/emulator.env" 2>/dev/null && break
-  kill -0 "$emulator" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
-  sleep 0.1
-done
-# shellcheck disable=SC1091
-source "$work/emulator.env"
+wait_for_emulator "$emulator" "$work/emulator.env" "$work/emulator.log"
 say "emulator at $OPENPANEL_API_URL"
 
 pulumi stack select --create "$stack" --non-interactive
