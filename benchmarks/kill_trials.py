@@ -5,6 +5,7 @@ cancel), or SIGINT twice (Ctrl-C pressed twice); then `pulumi-openpanel recover`
 `pulumi up`, and a count of what the server holds against the state.
 
     .venv/bin/python -m benchmarks.kill_trials [--trials 12] [--latency 0.3] [--rate-limit] [--baseline] [--json]
+        [--plans sigkill,sigint]
 
 ``--latency`` is added to every request (half before the server acts, half after), as a network would;
 ``--baseline`` runs the same schedule again without recovery (only `pulumi cancel` when the stack is
@@ -41,6 +42,8 @@ from tests.support.pulumi_cli import PulumiProject, locate_toolchain
 
 PLANS = (KillPlan(signal.SIGKILL), KillPlan(signal.SIGINT), KillPlan(signal.SIGTERM),
          KillPlan(signal.SIGINT, twice=True))
+# Names for --plans, so that a run can spend its trials on the kills it compares.
+PLAN_NAMES = {"sigkill": PLANS[0], "sigint": PLANS[1], "sigterm": PLANS[2], "sigint-twice": PLANS[3]}
 # (figure, column heading): what the kill left, then what recovery and the second up left.
 COLUMNS = (("trials", "trials"), ("cut", "cut"), ("pending_after_kill", "pending"),
            ("pending_creates_after_kill", "creates"), ("locked_after_kill", "locked"),
@@ -56,11 +59,21 @@ LEGEND = """\
   duplicates (extra objects for one resource), pending after (operations still in the state)."""
 
 
-def schedule(trials: int, first: float, last: float) -> list[tuple[Moment, KillPlan]]:
+def schedule(trials: int, first: float, last: float,
+             plans: tuple[KillPlan, ...] = PLANS) -> list[tuple[Moment, KillPlan]]:
     """Kill moments spread evenly from the run's first request to its last, each kill plan getting early,
     middle and late ones (before the first request the CLI is only starting: nothing to cut)."""
-    return [(Moment(after=first + (last - first) * (index + 0.5) / trials), PLANS[index % len(PLANS)])
+    return [(Moment(after=first + (last - first) * (index + 0.5) / trials), plans[index % len(plans)])
             for index in range(trials)]
+
+
+def parse_plans(text: str) -> tuple[KillPlan, ...]:
+    """``sigkill,sigint`` -> the kill plans of those names, in that order (argparse's type= for --plans)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PLAN_NAMES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"kill plans are among {', '.join(PLAN_NAMES)}; got {text!r}")
+    return tuple(PLAN_NAMES[name] for name in names)
 
 
 def run_trials(bin_dir: Path, scratch: Path, args: argparse.Namespace, *, recover: bool,
@@ -78,7 +91,7 @@ def run_trials(bin_dir: Path, scratch: Path, args: argparse.Namespace, *, recove
         print(f"{'recovery' if recover else 'baseline'}: an uninterrupted up of {sum(shape)} resources takes "
               f"{full_run:.1f} s, its requests from {first:.1f} s to {last:.1f} s", file=log, flush=True)
         results = []
-        plan = plan or schedule(args.trials, first, last)
+        plan = plan or schedule(args.trials, first, last, args.plans)
         for index, (moment, kill) in enumerate(plan):
             uid = uuid.uuid4().hex[:8]
             project = PulumiProject.from_source(trial_program(uid, *shape), bin_dir,
@@ -114,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="OpenPanel's limit of 20 requests per 10 s on the emulator (the provider paces itself)")
     parser.add_argument("--baseline", action="store_true", help="also run the schedule without recovery")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--plans", type=parse_plans, default=PLANS,
+                        help=f"kill plans to cycle through, comma-separated among {', '.join(PLAN_NAMES)} "
+                             "(default: all)")
     args = parser.parse_args(argv)
     toolchain = locate_toolchain()
     if toolchain.bin_dir is None:
