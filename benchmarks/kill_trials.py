@@ -47,16 +47,19 @@ PLAN_NAMES = {"sigkill": PLANS[0], "sigint": PLANS[1], "sigterm": PLANS[2], "sig
 # (figure, column heading): what the kill left, then what recovery and the second up left.
 COLUMNS = (("trials", "trials"), ("cut", "cut"), ("pending_after_kill", "pending"),
            ("pending_creates_after_kill", "creates"), ("locked_after_kill", "locked"),
+           ("exit_seconds_mean", "exit s"), ("posts_after_signal", "POSTs after"),
            ("unrecorded_after_kill", "unrecorded"), ("leftover_processes", "survivors"),
            ("still_running", "left running"), ("failed", "failed"), ("orphans", "orphans"), ("lost", "lost"),
            ("duplicates", "duplicates"), ("pending_at_end", "pending after"))
 LEGEND = """\
   cut: trials whose signal found the run going; pending / creates: operations the kill left pending (all /
-  creating); locked: trials that left the stack locked; unrecorded: objects on the server the state did not
-  hold after the kill; survivors: processes of the CLI's session alive after it ended (the trial kills
-  them); left running: after that (must be 0). After recovery and the second up: failed (recover or up
-  exited non-zero), orphans (on the server, not in the state), lost (in the state, not on the server),
-  duplicates (extra objects for one resource), pending after (operations still in the state)."""
+  creating); locked: trials that left the stack locked; exit s: mean seconds from the first signal to the
+  CLI's end; POSTs after: creates that reached the server after the first signal (from any process);
+  unrecorded: objects on the server the state did not hold after the kill; survivors: processes of the
+  CLI's session alive after it ended (the trial kills them); left running: after that (must be 0). After
+  recovery and the second up: failed (recover or up exited non-zero), orphans (on the server, not in the
+  state), lost (in the state, not on the server), duplicates (extra objects for one resource), pending
+  after (operations still in the state)."""
 
 
 def schedule(trials: int, first: float, last: float,

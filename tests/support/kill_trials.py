@@ -96,11 +96,14 @@ class HoldingProxy(RecordingProxy):
         # time.monotonic() of the first and the latest request since arm(): when a run talks to the server.
         self.first_request: float | None = None
         self.last_request: float | None = None
+        # (time.monotonic(), method) of every request since arm(), as it reached the proxy.
+        self.arrivals: list[tuple[float, str]] = []
 
     def arm(self, nth: int | None, method: str = "POST") -> None:
         with self._count_lock:
             self._hold_nth, self._hold_method, self._seen = nth, method, 0
             self.first_request = self.last_request = None
+            self.arrivals = []
         self.held.clear()
         self._release.clear()
 
@@ -112,6 +115,7 @@ class HoldingProxy(RecordingProxy):
         with self._count_lock:
             self.first_request = self.first_request or time.monotonic()
             self.last_request = time.monotonic()
+            self.arrivals.append((self.last_request, request.method))
             if request.method == self._hold_method:
                 self._seen += 1
                 hold = self._seen == self._hold_nth
@@ -196,6 +200,8 @@ class TrialResult:
     pending_after_kill: int = 0
     pending_creates_after_kill: int = 0
     locked_after_kill: bool = False
+    exit_seconds: float = 0.0  # from the first signal to the CLI's end
+    posts_after_signal: int = 0  # POSTs that reached the server after the first signal (from any process)
     unrecorded_after_kill: int = 0  # objects on the server the state did not hold, right after the kill
     leftover_processes: int = 0  # processes of the CLI's session still running after the signals
     still_running: int = 0  # ... and after the trial killed them (must be 0)
@@ -235,6 +241,9 @@ class TrialWorld:
             self.emulator.stop()
             raise
         self.api = ManageApi(self.credentials, ApiSettings(rate_limit=rate_limit))
+        # Of the latest cut: when its first signal went, and how long the CLI took to end after it.
+        self.signalled_at: float | None = None
+        self.exit_seconds = 0.0
 
     def provider_env(self) -> dict[str, str]:
         pacing = "off" if self.rate_limit is None else f"{self.rate_limit[0]}/{self.rate_limit[1]:g}"
@@ -281,12 +290,16 @@ class TrialWorld:
         """Run `pulumi ARGS` and signal it at ``moment``: whether it was still running then, how it ended,
         how many processes of its session outlived it, and how many were left after killing them (0)."""
         self.proxy.arm(moment.nth, moment.method)
+        self.signalled_at = None
+        self.exit_seconds = 0.0
         with started_cli(project, *args) as process:
             ended = ""
             try:
                 cut = wait_for_moment(process, moment, self.proxy)
                 if cut:
+                    self.signalled_at = time.monotonic()
                     ended = send_kill(process, kill)
+                    self.exit_seconds = time.monotonic() - self.signalled_at
             finally:
                 leftover = stop_session(process)
                 self.proxy.release()
@@ -307,6 +320,10 @@ class TrialWorld:
         result = TrialResult(index, kill.label, moment.label, recover)
         result.cut, result.exit_signal, result.leftover_processes, result.still_running = self.cut(
             project, moment, kill, "up", "--yes", "--skip-preview")
+        result.exit_seconds = self.exit_seconds
+        if self.signalled_at is not None:
+            result.posts_after_signal = sum(1 for at, method in self.proxy.arrivals
+                                            if method == "POST" and at >= self.signalled_at)
         state = project.export()["deployment"]
         pending = state.get("pending_operations") or []
         result.pending_after_kill = len(pending)
@@ -449,6 +466,8 @@ def summarize(results: list[TrialResult]) -> dict[str, Any]:
             "pending_after_kill": sum(r.pending_after_kill for r in cut),
             "pending_creates_after_kill": sum(r.pending_creates_after_kill for r in cut),
             "locked_after_kill": sum(r.locked_after_kill for r in cut),
+            "posts_after_signal": sum(r.posts_after_signal for r in cut),
+            "exit_seconds_mean": round(sum(r.exit_seconds for r in cut) / len(cut), 1) if cut else 0.0,
             "unrecorded_after_kill": sum(r.unrecorded_after_kill for r in cut),
             "leftover_processes": sum(r.leftover_processes for r in cut),
             "still_running": sum(r.still_running for r in subset),
@@ -471,7 +490,8 @@ def describe(result: TrialResult) -> str:
     line = (f"trial {result.index}: {result.kill} {result.moment}: "
             + ("cut" if result.cut else "ran to the end") + f" ({result.exit_signal or '-'}), "
             f"pending {result.pending_after_kill} ({result.pending_creates_after_kill} creates), "
-            f"locked {result.locked_after_kill}, unrecorded {result.unrecorded_after_kill}, "
+            f"locked {result.locked_after_kill}, ended {result.exit_seconds:.1f} s after the signal, "
+            f"POSTs after it {result.posts_after_signal}, unrecorded {result.unrecorded_after_kill}, "
             f"leftover processes {result.leftover_processes}; recovery {result.recovery_status}, "
             f"second up {result.second_up_status}; orphans {result.orphans}, lost {result.lost}, "
             f"duplicates {result.duplicates}, pending at end {result.pending_at_end}")
