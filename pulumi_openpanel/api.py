@@ -64,7 +64,7 @@ from pulumi_openpanel.models import (
     ReferenceUpdate,
     Report,
 )
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, shared_limiter
+from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
 
 log = logging.getLogger("pulumi_openpanel.api")
 
@@ -168,6 +168,9 @@ class ManageApi:
             )
         self._limiter = limiter
         self._rand = rand
+        # Whether this client (one per resource operation) has sent a change: the engine's Cancel then no
+        # longer stops its requests (pacing.Run says why).
+        self._changed = False
         # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
         self.last_rate_limit: tuple[int | None, int | None, float | None] | None = None
 
@@ -191,8 +194,11 @@ class ManageApi:
         attempt = 0
         while True:
             attempt += 1
+            before_send(self._clock, shielded=self._changed)
             ticket = self._limiter.take() if self._limiter is not None else None
+            before_send(self._clock, shielded=self._changed)  # its run may have ended while it waited
             outcome = self._attempt(method, path, display_path, body, params, ticket)
+            self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):
                 return outcome
             error = outcome

@@ -16,6 +16,7 @@
     │   └── TransportError          no answer at all
     ├── AdoptionError               adopt= names an object that cannot be taken over as written
     ├── ReconcileError              a create's outcome is unknown and could not be settled
+    ├── RunOverError                a request not sent: the Pulumi run it was for is over (cancel, kill)
     └── ProjectDeleteError          a project delete stopped half-way
 
 Every error raised by the Manage API client says which request failed (method, path, status) and what to
@@ -211,6 +212,23 @@ class AdoptionError(OpenPanelError):
 
 class ReconcileError(OpenPanelError):
     """A create's outcome is unknown and could not be settled; the message says what to check."""
+
+
+class RunOverError(OpenPanelError):
+    """A request was given up before it was sent, because the run it was for is over: the engine
+    cancelled the deployment, the engine is gone (its process was killed), or the plugin was told to stop.
+
+    Raised only before a request goes on the wire, never for one already sent: a request that was not
+    sent changed nothing on the server, so the engine may record the operation as failed (or not at all,
+    when it is gone) without leaving an object that no state knows of. ``reason`` says which of these.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"OpenPanel request not sent: {reason}; it changed nothing on the server. "
+            "Run pulumi-openpanel recover if the run left pending operations, then pulumi up again"
+        )
 
 
 class ProjectDeleteError(OpenPanelError):

@@ -10,20 +10,31 @@ someone else shares the budget.
 Each ``pulumi up`` starts a new plugin process, often while the previous one's requests still fill the
 server's window; the pacing state file (:mod:`pulumi_openpanel.sendlog`) carries that knowledge from one
 process to the next on the same machine.
+
+Every wait of the provider (a pacer slot, a retry's backoff, a 429's pause) sleeps through
+:class:`SystemClock`, which gives up as soon as the :class:`Run` the process serves is over (cancelled,
+its engine killed, its plugin stopped), raising :class:`~pulumi_openpanel.errors.RunOverError` before
+the request is sent. See docs/interrupted-runs.md.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import gc
+import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pulumi_openpanel.config import pacing_dir
+from pulumi_openpanel.errors import RunOverError
 from pulumi_openpanel.sendlog import SendLog, send_log_path
+
+log = logging.getLogger("pulumi_openpanel.pacing")
 
 
 class Clock(Protocol):
@@ -34,16 +45,226 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+# A waiting request looks at least this often whether its run is over (the engine's Cancel wakes it at
+# once): the bound on how late it gives up after an engine's death or a plugin's stop.
+WAIT_SLICE = 0.1
+# The module the Python SDK's dynamic provider plugin runs as __main__ (`python -m pulumi.dynamic`).
+PLUGIN_MAIN = "pulumi.dynamic.__main__"
+# The plugin is started through this shell script, which stays its parent: the engine is the script's parent.
+PLUGIN_LAUNCHER = "pulumi-resource"
+CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel"
+
+
+class Run:
+    """The Pulumi run this process serves, and whether it still wants requests sent.
+
+    A request that waits (for a pacer slot, a retry, a 429's reset) after its run is over would only make
+    an object that no state records: the engine has stopped listening, or is gone. So every wait asks
+    :meth:`check` at least every ``WAIT_SLICE`` seconds and gives up with ``RunOverError`` before sending.
+
+    In the provider plugin (``watch=True``) the run is over when
+
+    - the gRPC call being served is no longer active: the engine's connection closed (its process was
+      killed) or the plugin's server stopped (the engine closes a plugin with SIGINT to its process group,
+      which the SDK turns into ``server.stop(0)``; signal handlers cannot be installed from the worker
+      threads our code runs on, but the call's context sees the stop);
+    - the engine process is gone: the plugin's parent, or past the ``pulumi-resource-*`` launcher script
+      its grandparent, is no longer the process that started it (a SIGKILLed CLI; covers waits outside
+      any call);
+    - the engine cancelled the deployment (its Cancel RPC, the first Ctrl-C or SIGINT to `pulumi`): the
+      SDK's dynamic provider server drops that call, so :func:`hook_engine_cancel` wraps its handler.
+
+    The engine still listens after its Cancel, and records whatever an operation returns; so a thread that
+    has already sent a change in its operation is :meth:`shield`-ed from the Cancel (not from the other
+    two): a create whose POST went out finishes its follow-ups (the lookups that settle an unknown outcome,
+    a PATCH, the cleanup of a half-made project) rather than fail and leave an object the state drops.
+    Elsewhere (tests, `pulumi-openpanel recover`) nothing is watched, and only :meth:`cancel` ends a run.
+    """
+
+    def __init__(self, *, watch: bool = False) -> None:
+        self._cancelled = threading.Event()
+        self._cancel_reason = ""
+        self._watch = watch
+        self._lineage = _engine_lineage() if watch else []
+        self._local = threading.local()
+
+    @classmethod
+    def for_this_process(cls) -> Run:
+        """Watching in the dynamic provider plugin (with the engine's Cancel hooked), plain elsewhere."""
+        main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        run = cls(watch=getattr(main_spec, "name", "") == PLUGIN_MAIN)
+        if run._watch:
+            hook_engine_cancel(run)
+        return run
+
+    def cancel(self, reason: str) -> None:
+        """The engine asked to stop: wake every waiting request (unshielded ones give up)."""
+        self._cancel_reason = reason
+        self._cancelled.set()
+
+    def shield(self, shielded: bool) -> None:
+        """Whether the calling thread's requests go on despite a Cancel (their operation sent a change)."""
+        self._local.shielded = shielded
+
+    def reason(self) -> str | None:
+        """Why the run is over for the calling thread, or None while it goes on."""
+        if self._watch:
+            context = _serving_context()
+            if context is not None and not context.is_active():
+                return "the Pulumi engine stopped waiting for this operation (it was killed or closed the plugin)"
+            for child, parent in self._lineage:
+                if _parent_of(child) != parent:
+                    return f"the Pulumi engine (process {self._lineage[-1][1]}) that started this plugin is gone"
+        if self._cancelled.is_set() and not getattr(self._local, "shielded", False):
+            return self._cancel_reason
+        return None
+
+    def check(self) -> None:
+        """Raise RunOverError if the run is over: the last look before a request is sent."""
+        reason = self.reason()
+        if reason is not None:
+            raise RunOverError(reason)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` in slices of at most WAIT_SLICE (a Cancel ends a slice at once), giving up with
+        RunOverError as soon as the run is over."""
+        self.check()
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._cancelled.is_set():
+                time.sleep(min(WAIT_SLICE, left))  # shielded from the Cancel: the event no longer blocks
+            else:
+                self._cancelled.wait(min(WAIT_SLICE, left))
+            self.check()
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent of process ``pid``, or None when it is gone (or /proc cannot tell)."""
+    if pid == os.getpid():
+        return os.getppid()
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _name_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _engine_lineage() -> list[tuple[int, int]]:
+    """(child, parent) links from this process up to the engine, as they are now: this process and its
+    parent, and when that parent is the plugin's launcher script, the script and its parent (the engine).
+    A link that no longer holds means a process between us and the engine, or the engine, is gone."""
+    links = [(os.getpid(), os.getppid())]
+    launcher = links[0][1]
+    grandparent = _parent_of(launcher)
+    if _name_of(launcher).startswith(PLUGIN_LAUNCHER) and grandparent is not None:
+        links.append((launcher, grandparent))
+    return links
+
+
+def _serving_context() -> Any:
+    """The gRPC ServicerContext of the call the calling thread serves (a ``context`` argument further up
+    its stack: the SDK's handlers take one), or None outside a call."""
+    grpc = sys.modules.get("grpc")
+    if grpc is None:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "context" in frame.f_code.co_varnames:
+            candidate = frame.f_locals.get("context")
+            if isinstance(candidate, grpc.ServicerContext):
+                return candidate
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def hook_engine_cancel(run: Run) -> bool:
+    """Make the SDK's dynamic provider server tell ``run`` of the engine's Cancel; True when hooked.
+
+    The SDK registers a Cancel handler that does nothing, bound once at server start. Its table of method
+    handlers is a plain dict that the server reads on every call, so the Cancel entry is replaced by one
+    that cancels ``run`` and then calls the SDK's. Found by its shape; anything unexpected leaves the
+    server as it is (the run then only sees the engine's death and the plugin's stop).
+    """
+    grpc = sys.modules.get("grpc")
+    if grpc is None:
+        return False
+    for candidate in gc.get_objects():
+        if type(candidate).__name__ != "DictionaryGenericHandler":
+            continue
+        handlers = getattr(candidate, "_method_handlers", None)
+        original = handlers.get(CANCEL_METHOD) if isinstance(handlers, dict) else None
+        if original is None or getattr(original, "unary_unary", None) is None:
+            continue
+        assert isinstance(handlers, dict)
+        handlers[CANCEL_METHOD] = grpc.unary_unary_rpc_method_handler(
+            _cancelling(run, original.unary_unary),
+            request_deserializer=original.request_deserializer,
+            response_serializer=original.response_serializer,
+        )
+        return True
+    log.debug("the gRPC server's Cancel handler was not found; the engine's Cancel goes unheard")
+    return False
+
+
+def _cancelling(run: Run, sdk_cancel: Any) -> Any:
+    """A Cancel handler that cancels ``run``, then answers as the SDK's does."""
+
+    def cancel(request: Any, context: Any) -> Any:
+        run.cancel("the Pulumi engine cancelled the deployment")
+        return sdk_cancel(request, context)
+
+    return cancel
+
+
+_RUN: Run | None = None
+_RUN_LOCK = threading.Lock()
+
+
+def this_run() -> Run:
+    """The process's Run, made on first use (in the plugin: when the provider first waits or sends)."""
+    global _RUN
+    with _RUN_LOCK:
+        if _RUN is None:
+            _RUN = Run.for_this_process()
+        return _RUN
+
+
 class SystemClock:
+    """Real time; its sleeps give up when ``run`` (by default the process's) is over."""
+
+    def __init__(self, run: Run | None = None) -> None:
+        self._run = run
+
+    @property
+    def run(self) -> Run:
+        return self._run or this_run()
+
     def monotonic(self) -> float:
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            time.sleep(seconds)
+            self.run.sleep(seconds)
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def before_send(clock: Clock, *, shielded: bool) -> None:
+    """The last look before a request goes on the wire: raise RunOverError if its run is over. ``shielded``:
+    the request's operation has already sent a change, so the engine's Cancel no longer stops it (see
+    :class:`Run`). Clocks without a run (the tests' fake ones) never stop."""
+    run = getattr(clock, "run", None)
+    if isinstance(run, Run):
+        run.shield(shielded)
+        run.check()
 
 
 class RateLimiter:
