@@ -5,11 +5,13 @@ cancel), or SIGINT twice (Ctrl-C pressed twice); then `pulumi-openpanel recover`
 `pulumi up`, and a count of what the server holds against the state.
 
     .venv/bin/python -m benchmarks.kill_trials [--trials 12] [--latency 0.3] [--rate-limit] [--baseline] [--json]
-        [--plans sigkill,sigint]
+        [--plans sigkill,sigint] [--linger 15]
 
 ``--latency`` is added to every request (half before the server acts, half after), as a network would;
 ``--baseline`` runs the same schedule again without recovery (only `pulumi cancel` when the stack is
-locked, which `pulumi up` needs to run at all) to show what recovery prevents. Figures per kill plan:
+locked, which `pulumi up` needs to run at all) to show what recovery prevents; ``--linger`` lets the
+processes that outlive a killed CLI (its plugins, in process groups of their own) go on that many seconds
+before the trial kills them, as they do when a runner kills only the CLI. Figures per kill plan:
 pending operations left by the kill, objects the server held that the state did not, then after recovery
 and the second up: failures, orphans (on the server, not in the state), lost (in the state, not on the
 server), duplicates (two objects for one resource), pending operations still in the state.
@@ -84,7 +86,8 @@ def run_trials(bin_dir: Path, scratch: Path, args: argparse.Namespace, *, recove
                log: Any = sys.stderr) -> tuple[float, list[tuple[Moment, KillPlan]], list[TrialResult]]:
     """Calibrate (one uninterrupted up, then destroy), then run the trials of ``plan`` (default: spread over the
     calibrated duration) on a private emulator; returns the duration, the plan and the results."""
-    world = TrialWorld(latency=args.latency, rate_limit=(20, 10.0) if args.rate_limit else None)
+    world = TrialWorld(latency=args.latency, rate_limit=(20, 10.0) if args.rate_limit else None,
+                       linger=args.linger)
     try:
         shape = (args.projects, args.clients, args.references)
         calibration_uid = uuid.uuid4().hex[:8]
@@ -130,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="OpenPanel's limit of 20 requests per 10 s on the emulator (the provider paces itself)")
     parser.add_argument("--baseline", action="store_true", help="also run the schedule without recovery")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--linger", type=float, default=0.0,
+                        help="seconds the processes that outlive a killed CLI (its plugins) may go on before "
+                             "the trial kills them (default 0: at once)")
     parser.add_argument("--plans", type=parse_plans, default=PLANS,
                         help=f"kill plans to cycle through, comma-separated among {', '.join(PLAN_NAMES)} "
                              "(default: all)")
@@ -138,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     if toolchain.bin_dir is None:
         print(f"kill_trials: the Pulumi toolchain is not available: {toolchain.reason}", file=sys.stderr)
         return 2
-    report: dict[str, Any] = {"settings": {k: getattr(args, k) for k in ("trials", "projects", "clients",
-                                                                         "references", "latency", "rate_limit")}}
+    report: dict[str, Any] = {"settings": {k: getattr(args, k) for k in ("trials", "projects", "clients", "references",
+                                                                         "latency", "rate_limit", "linger")}}
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch:
         try:
             full_run, plan, results = run_trials(toolchain.bin_dir, Path(scratch), args, recover=True)

@@ -227,10 +227,16 @@ class TrialResult:
 
 class TrialWorld:
     """A private emulator behind a holding proxy, and the root client the trials use. No rate limit unless
-    ``rate_limit`` is given (then the provider paces itself to it, as against OpenPanel)."""
+    ``rate_limit`` is given (then the provider paces itself to it, as against OpenPanel).
 
-    def __init__(self, *, latency: float = 0.0, rate_limit: tuple[int, float] | None = None) -> None:
+    ``linger``: seconds the processes that outlive a killed CLI (the plugin, in a process group of its own,
+    which a runner killing the CLI's group does not reach) may go on before the trial kills them; 0 kills
+    them at once. What they send meanwhile makes objects no state records."""
+
+    def __init__(self, *, latency: float = 0.0, rate_limit: tuple[int, float] | None = None,
+                 linger: float = 0.0) -> None:
         self.rate_limit = rate_limit
+        self.linger = linger
         self.emulator = EmulatorServer(rate_limit=rate_limit).start()
         try:
             organization = self.emulator.seed_organization("Kill trials")
@@ -300,6 +306,8 @@ class TrialWorld:
                     self.signalled_at = time.monotonic()
                     ended = send_kill(process, kill)
                     self.exit_seconds = time.monotonic() - self.signalled_at
+                    if self.linger and _session_members(process.pid):
+                        time.sleep(self.linger)
             finally:
                 leftover = stop_session(process)
                 self.proxy.release()
