@@ -189,12 +189,14 @@ def hook_engine_cancel(run: Run) -> bool:
 
     The SDK registers a Cancel handler that does nothing, bound once at server start. Its table of method
     handlers is a plain dict that the server reads on every call, so the Cancel entry is replaced by one
-    that cancels ``run`` and then calls the SDK's. Found by its shape; anything unexpected leaves the
-    server as it is (the run then only sees the engine's death and the plugin's stop).
+    that cancels ``run`` and then calls the SDK's. Found by its shape (every such table: the plugin has
+    one); anything unexpected leaves the server as it is (the run then only sees the engine's death and
+    the plugin's stop).
     """
     grpc = sys.modules.get("grpc")
     if grpc is None:
         return False
+    hooked = False
     for candidate in gc.get_objects():
         if type(candidate).__name__ != "DictionaryGenericHandler":
             continue
@@ -208,9 +210,10 @@ def hook_engine_cancel(run: Run) -> bool:
             request_deserializer=original.request_deserializer,
             response_serializer=original.response_serializer,
         )
-        return True
-    log.debug("the gRPC server's Cancel handler was not found; the engine's Cancel goes unheard")
-    return False
+        hooked = True
+    if not hooked:
+        log.debug("the gRPC server's Cancel handler was not found; the engine's Cancel goes unheard")
+    return hooked
 
 
 def _cancelling(run: Run, sdk_cancel: Any) -> Any:
