@@ -45,7 +45,9 @@ from tests.support.pulumi_cli import PulumiProject, locate_toolchain
 PLANS = (KillPlan(signal.SIGKILL), KillPlan(signal.SIGINT), KillPlan(signal.SIGTERM),
          KillPlan(signal.SIGINT, twice=True))
 # Names for --plans, so that a run can spend its trials on the kills it compares.
-PLAN_NAMES = {"sigkill": PLANS[0], "sigint": PLANS[1], "sigterm": PLANS[2], "sigint-twice": PLANS[3]}
+PLAN_NAMES = {"sigkill": PLANS[0], "sigint": PLANS[1], "sigterm": PLANS[2], "sigint-twice": PLANS[3],
+              # A grace shorter than the waits in flight: what the runner's SIGKILL finds still going.
+              "sigint-2s": KillPlan(signal.SIGINT, grace=2.0)}
 # (figure, column heading): what the kill left, then what recovery and the second up left.
 COLUMNS = (("trials", "trials"), ("cut", "cut"), ("pending_after_kill", "pending"),
            ("pending_creates_after_kill", "creates"), ("locked_after_kill", "locked"),
