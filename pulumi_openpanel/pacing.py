@@ -53,6 +53,7 @@ PLUGIN_MAIN = "pulumi.dynamic.__main__"
 # The plugin is started through this shell script, which stays its parent: the engine is the script's parent.
 PLUGIN_LAUNCHER = "pulumi-resource"
 CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel"
+ENGINE_CANCELLED = "the Pulumi engine cancelled the deployment"
 
 
 class Run:
@@ -187,10 +188,12 @@ def _serving_context() -> Any:
 def hook_engine_cancel(run: Run) -> bool:
     """Make the SDK's dynamic provider server tell ``run`` of the engine's Cancel; True when hooked.
 
-    The SDK registers a Cancel handler that does nothing, bound once at server start. Its table of method
-    handlers is a plain dict that the server reads on every call, so the Cancel entry is replaced by one
-    that cancels ``run`` and then calls the SDK's. Found by its shape (every such table: the plugin has
-    one); anything unexpected leaves the server as it is (the run then only sees the engine's death and
+    The SDK registers a Cancel handler that does nothing. The server finds a call's handler in a plain dict
+    (a generic handler's table), in its own thread as the call arrives, and only then queues the call for
+    one of its 4 workers, which may all be busy with operations waiting for the pacer. So the table is
+    replaced by one whose lookup of Cancel cancels ``run`` at once, and whose Cancel handler does it too
+    (should the lookup change), then answers as the SDK's. Found by its shape (every such table: the plugin
+    has one); anything unexpected leaves the server as it is (the run then only sees the engine's death and
     the plugin's stop).
     """
     grpc = sys.modules.get("grpc")
@@ -205,22 +208,38 @@ def hook_engine_cancel(run: Run) -> bool:
         if original is None or getattr(original, "unary_unary", None) is None:
             continue
         assert isinstance(handlers, dict)
-        handlers[CANCEL_METHOD] = grpc.unary_unary_rpc_method_handler(
+        table = _CancelAwareHandlers(handlers, run)
+        table[CANCEL_METHOD] = grpc.unary_unary_rpc_method_handler(
             _cancelling(run, original.unary_unary),
             request_deserializer=original.request_deserializer,
             response_serializer=original.response_serializer,
         )
+        candidate._method_handlers = table
         hooked = True
     if not hooked:
         log.debug("the gRPC server's Cancel handler was not found; the engine's Cancel goes unheard")
     return hooked
 
 
+class _CancelAwareHandlers(dict[str, Any]):
+    """A gRPC handler table whose lookup of Cancel cancels ``run``: in the server's thread, as the call
+    arrives, before it waits in line for a worker."""
+
+    def __init__(self, handlers: dict[str, Any], run: Run) -> None:
+        super().__init__(handlers)
+        self._run = run
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key == CANCEL_METHOD:
+            self._run.cancel(ENGINE_CANCELLED)
+        return super().get(key, default)
+
+
 def _cancelling(run: Run, sdk_cancel: Any) -> Any:
     """A Cancel handler that cancels ``run``, then answers as the SDK's does."""
 
     def cancel(request: Any, context: Any) -> Any:
-        run.cancel("the Pulumi engine cancelled the deployment")
+        run.cancel(ENGINE_CANCELLED)
         return sdk_cancel(request, context)
 
     return cancel

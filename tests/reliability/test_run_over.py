@@ -26,7 +26,7 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
 from pulumi_openpanel.config import NO_RETRIES, RetryPolicy
@@ -166,27 +166,38 @@ def test_the_run_is_over_for_a_call_whose_grpc_context_ended() -> None:
 
 
 class SdkLikeServicer(provider_pb2_grpc.ResourceProviderServicer):
-    """Cancel as the SDK's dynamic provider answers it: nothing done."""
+    """Cancel as the SDK's dynamic provider answers it: nothing done; Delete holds its worker until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
 
     def Cancel(self, request: Any, context: Any) -> Any:
         return empty_pb2.Empty()
 
+    def Delete(self, request: Any, context: Any) -> Any:
+        self.release.wait(30.0)
+        return empty_pb2.Empty()
+
 
 @pytest.fixture
-def provider_server() -> Iterator[tuple[grpc.Server, grpc.Channel]]:
+def provider_server() -> Iterator[tuple[SdkLikeServicer, grpc.Channel]]:
+    """A ResourceProvider server as the SDK builds it, but with 2 workers, on 127.0.0.1."""
+    servicer = SdkLikeServicer()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(SdkLikeServicer(), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
-        yield server, channel
+        yield servicer, channel
     finally:
+        servicer.release.set()
         channel.close()
         server.stop(0)
 
 
-def test_the_engines_cancel_rpc_reaches_the_run_once_hooked(provider_server: tuple[grpc.Server, grpc.Channel]) -> None:
+def test_the_engines_cancel_rpc_reaches_the_run_once_hooked(
+        provider_server: tuple[SdkLikeServicer, grpc.Channel]) -> None:
     _, channel = provider_server
     stub = provider_pb2_grpc.ResourceProviderStub(channel)
     run = Run()
@@ -286,3 +297,25 @@ def test_a_plugin_stopped_by_sigint_gives_up_its_calls_wait_without_sending(plug
     end_within(caller, 10.0)
     assert isinstance(outcome.get("result"), grpc.RpcError)
     assert plugin_world["emulator"].requests.count(method="POST") == 1
+
+
+def test_the_engines_cancel_is_heard_while_every_worker_is_busy(
+        provider_server: tuple[SdkLikeServicer, grpc.Channel]) -> None:
+    """The operations waiting for the pacer hold the server's workers; the Cancel must not wait in line
+    behind them (it would be heard only once they had sent)."""
+    servicer, channel = provider_server
+    stub = provider_pb2_grpc.ResourceProviderStub(channel)
+    run = Run()
+    assert hook_engine_cancel(run)
+    busy = [stub.Delete.future(provider_pb2.DeleteRequest(), timeout=30) for _ in range(3)]  # 2 workers + 1 queued
+    time.sleep(0.3)
+    cancel = stub.Cancel.future(empty_pb2.Empty(), timeout=30)
+    deadline = time.monotonic() + ON_CANCEL_S + 0.75
+    while run.reason() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.reason() == "the Pulumi engine cancelled the deployment"
+    assert not cancel.done() and not any(call.done() for call in busy)  # heard before a worker took it
+    servicer.release.set()
+    cancel.result(timeout=10)
+    for call in busy:
+        call.result(timeout=10)
