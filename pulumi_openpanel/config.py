@@ -183,7 +183,7 @@ def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
     limit, window = DEFAULT_RATE_LIMIT
     raise ConfigurationError(
         f"{source} must be REQUESTS/SECONDS, a whole number of requests of at least 1 per a number of seconds "
-        f"above 0 such as {limit}/{window:g} (OpenPanel's own limit), or {OFF} to turn pacing off; "
+        f"above 0 such as {limit}/{window:g} (OpenPanel's own limit), or {OFF} for no limit; "
         f"got {redact(repr(text))}"
     )
 
