@@ -266,15 +266,15 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     except (AuthenticationError, ForbiddenError) as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
                                    "(and refuses the credentials)")
-        report.add(CREDENTIALS, False, f"refused: HTTP {exc.status}: {exc.server_message}", exc.hint)
+        report.add(CREDENTIALS, False, f"refused: {_failure(exc)}", exc.hint)
         return report
     except RateLimitedError as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers (with HTTP 429)")
-        report.add(RATE_LIMIT, False, str(exc), "wait for the window to pass; if another program uses the same "
+        report.add(RATE_LIMIT, False, _failure(exc), "wait for the window to pass; if another program uses the same "
                                                 "client id heavily, give this stack a root client of its own")
         return report
     except ApiError as exc:  # an answer not shaped like the API's is a ServerError with its 2xx status
-        report.add(API_ROOT, False, str(exc), _api_root_fix(exc, credentials.api_url, root.source))
+        report.add(API_ROOT, False, _failure(exc), _api_root_fix(exc, credentials.api_url, root.source))
         return report
     report.round_trip_ms = round((time.perf_counter() - started) * 1000, 1)
     report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
@@ -287,7 +287,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
         clients = api.list_clients()
         references = api.list_references()
     except ApiError as exc:
-        report.add(ORGANIZATION, False, str(exc), _api_root_fix(exc, credentials.api_url, root.source))
+        report.add(ORGANIZATION, False, _failure(exc), _api_root_fix(exc, credentials.api_url, root.source))
         return report
     own = next((client for client in clients if client.id == credentials.client_id), None)
     report.organization_id = own.organization_id if own else None
@@ -309,12 +309,21 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     return report
 
 
+def _failure(exc: ApiError) -> str:
+    """What failed, without the error's own hint: the check's fix line says what to do instead."""
+    status = f"HTTP {exc.status}" if exc.status is not None else "no answer"
+    return redact(f"{exc.method} {exc.path} failed ({status}): {exc.server_message}")
+
+
 def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], sources: ConfigSources) -> str:
     if isinstance(exc, MissingCredentialsError):
-        where = (f"pulumi config set {CONFIG_CLIENT_ID} <root client id> and pulumi config set --secret "
-                 f"{CONFIG_CLIENT_SECRET} <its secret> (stack {sources.stack_name}), or " if sources.stack_name
-                 else "")
-        return (f"{where}export {ENV_CLIENT_ID}=<root client id> {ENV_CLIENT_SECRET}=<its secret> "
+        missing = [name for name in ("client_id", "client_secret") if not settings[name].set]
+        config = {"client_id": f"pulumi config set {CONFIG_CLIENT_ID} <root client id>",
+                  "client_secret": f"pulumi config set --secret {CONFIG_CLIENT_SECRET} <its secret>"}
+        env = {"client_id": f"{ENV_CLIENT_ID}=<root client id>", "client_secret": f"{ENV_CLIENT_SECRET}=<its secret>"}
+        where = (" and ".join(config[name] for name in missing) + f" (stack {sources.stack_name}), or "
+                 if sources.stack_name else "")
+        return (f"{where}export {' '.join(env[name] for name in missing)} "
                 "(OpenPanel: Settings > Clients, a client of type root)")
     if "client id" in str(exc):
         return f"set {settings['client_id'].source} to the id (a UUID) of a root client, not its name or secret"
