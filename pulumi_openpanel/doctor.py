@@ -116,6 +116,8 @@ class ConfigSources:
 
 
 def environment_only(summary: str = "the environment only") -> ConfigSources:
+    """No stack config: what doctor reads outside a project, and the fallback when ``pulumi`` cannot
+    answer (the summary then says why, so that a user does not mistake it for the stack's settings)."""
     return ConfigSources(summary=summary)
 
 
