@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
+from pulumi_openpanel import request_log
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.config import (
     CONFIG_CLIENT_ID,
@@ -107,6 +108,7 @@ def _build_client(
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         transport=transport,
         follow_redirects=False,
+        event_hooks=request_log.event_hooks(),
     )
 
 
@@ -192,7 +194,7 @@ class ManageApi:
         while True:
             attempt += 1
             ticket = self._limiter.take() if self._limiter is not None else None
-            outcome = self._attempt(method, path, display_path, body, params, ticket)
+            outcome = self._attempt(method, path, display_path, body, params, ticket, attempt)
             if not isinstance(outcome, ApiError):
                 return outcome
             error = outcome
@@ -220,13 +222,16 @@ class ManageApi:
         body: dict[str, Any] | None,
         params: dict[str, str] | None,
         ticket: int | None = None,
+        attempt: int = 1,
     ) -> Any:
         """One HTTP exchange: the decoded answer, or the ApiError it amounts to (returned, not raised)."""
         content = json.dumps(body).encode() if body is not None else None
         headers = {"content-type": "application/json"} if content is not None else {}
         try:
-            response = self._http.request(method, path, content=content, headers=headers, params=params)
+            response = self._http.request(method, path, content=content, headers=headers, params=params,
+                                          extensions=request_log.extensions(attempt))
         except httpx.TransportError as exc:
+            request_log.no_answer(exc)
             if self._limiter is not None:
                 self._limiter.observe(None, None, ticket)
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))

@@ -52,6 +52,9 @@ ENV_RATE_LIMIT = "OPENPANEL_RATE_LIMIT"
 ENV_PACING_DIR = "OPENPANEL_PACING_DIR"
 # The package's cache root (the pacing state files live in its "pacing" directory unless moved).
 ENV_CACHE = "PULUMI_OPENPANEL_CACHE"
+# Machine-local, so environment only: a file to append one line per HTTP request to, or "-" for stderr
+# (see request_log.py). Unset, nothing is logged.
+ENV_REQUEST_LOG = "OPENPANEL_REQUEST_LOG"
 OFF = "off"
 
 # Every stack config key the provider reads (handed over by ``configure``).
@@ -204,26 +207,50 @@ def _parse_retries(text: str, source: str) -> int:
     return int(text)
 
 
-def settings_from(stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> ApiSettings:
-    """Timeout, retries and pacing from the stack config, else the environment, else the defaults."""
+def config_source(key: str, stack_name: str | None = None) -> str:
+    """How a stack config key is named as a source: with its stack when known (``doctor`` knows it)."""
+    return f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
 
-    def lookup(key: str, env: str) -> tuple[str | None, str]:
+
+# Each tuning setting: its stack config key and its environment variable, in the order doctor lists them.
+TUNING = {
+    "request_timeout": (CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT),
+    "max_retries": (CONFIG_MAX_RETRIES, ENV_MAX_RETRIES),
+    "rate_limit": (CONFIG_RATE_LIMIT, ENV_RATE_LIMIT),
+}
+
+
+def locate_settings(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+) -> dict[str, tuple[str | None, str]]:
+    """Each tuning setting's raw text and where it came from (stack config, else the environment), or
+    ``(None, "")`` when neither has it and the default applies. The one precedence of these settings."""
+    found: dict[str, tuple[str | None, str]] = {}
+    for name, (key, env) in TUNING.items():
         value = stack_config.get(key)
         if value not in (None, ""):
-            return str(value).strip(), f"stack config {key}"
-        if environ.get(env):
-            return environ[env].strip(), f"environment variable {env}"
-        return None, ""
+            found[name] = (str(value).strip(), config_source(key, stack_name))
+        elif environ.get(env):
+            found[name] = (environ[env].strip(), f"environment variable {env}")
+        else:
+            found[name] = (None, "")
+    return found
 
+
+def settings_from(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+) -> ApiSettings:
+    """Timeout, retries and pacing from the stack config, else the environment, else the defaults."""
+    found = locate_settings(stack_config, environ, stack_name=stack_name)
     settings = ApiSettings(pacing_dir=pacing_dir(environ))
-    timeout, source = lookup(CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT)
+    timeout, source = found["request_timeout"]
     if timeout is not None:
         seconds = _parse_timeout(timeout, source)
         settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
-    retries, source = lookup(CONFIG_MAX_RETRIES, ENV_MAX_RETRIES)
+    retries, source = found["max_retries"]
     if retries is not None:
         settings = replace(settings, retry=replace(settings.retry, max_attempts=_parse_retries(retries, source) + 1))
-    limit, source = lookup(CONFIG_RATE_LIMIT, ENV_RATE_LIMIT)
+    limit, source = found["rate_limit"]
     if limit is not None:
         settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
     return settings
@@ -236,31 +263,56 @@ def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
     return None, ""
 
 
+# Each credential: its connection wire key and argument name, stack config key and environment variable.
+CREDENTIALS = {
+    "api_url": ("apiUrl", "api_url", CONFIG_API_URL, ENV_API_URL),
+    "client_id": ("clientId", "client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
+    "client_secret": ("clientSecret", "client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
+}
+
+
+def locate_credentials(
+    connection: Mapping[str, Any] | None = None,
+    stack_config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
+) -> dict[str, tuple[str | None, str]]:
+    """The API root's and each credential's raw value and where it came from, first place wins:
+    connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
+
+    This is the one precedence of the credentials: :func:`resolve_credentials` (so the provider) and
+    ``doctor`` both read it. ``given_as`` renames the connection's sources by wire key (doctor's
+    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys.
+    """
+    connection = connection or {}
+    stack_config = stack_config or {}
+    environ = os.environ if environ is None else environ
+    given_as = given_as or {}
+    return {
+        name: _first(
+            (connection.get(wire), given_as.get(wire, f"connection {arg}")),
+            (stack_config.get(key), config_source(key, stack_name)),
+            (environ.get(env), f"environment variable {env}"),
+        )
+        for name, (wire, arg, key, env) in CREDENTIALS.items()
+    }
+
+
 def resolve_credentials(
     connection: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
 ) -> Credentials:
     """Resolve the API root and credentials, or say exactly how to provide what is missing."""
-    connection = connection or {}
-    stack_config = stack_config or {}
-    environ = os.environ if environ is None else environ
-
-    api_url, api_source = _first(
-        (connection.get("apiUrl"), "connection api_url"),
-        (stack_config.get(CONFIG_API_URL), f"stack config {CONFIG_API_URL}"),
-        (environ.get(ENV_API_URL), f"environment variable {ENV_API_URL}"),
-    )
-    client_id, id_source = _first(
-        (connection.get("clientId"), "connection client_id"),
-        (stack_config.get(CONFIG_CLIENT_ID), f"stack config {CONFIG_CLIENT_ID}"),
-        (environ.get(ENV_CLIENT_ID), f"environment variable {ENV_CLIENT_ID}"),
-    )
-    client_secret, secret_source = _first(
-        (connection.get("clientSecret"), "connection client_secret"),
-        (stack_config.get(CONFIG_CLIENT_SECRET), f"stack config {CONFIG_CLIENT_SECRET}"),
-        (environ.get(ENV_CLIENT_SECRET), f"environment variable {ENV_CLIENT_SECRET}"),
-    )
+    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
+    api_url, api_source = found["api_url"]
+    client_id, id_source = found["client_id"]
+    client_secret, secret_source = found["client_secret"]
 
     missing = [
         f"the client {what}: connection=Connection({arg}=...), stack config {key}, or environment {env}"
@@ -296,19 +348,23 @@ def manage_api(
     connection: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> ManageApi:
     """The Manage API client for a resource's ``connection`` (its wire form: ``apiUrl``, ``clientId``,
     ``clientSecret``), the stack config and the environment (``os.environ`` when None).
 
     ``overrides`` replace fields of the resulting :class:`ApiSettings` (``doctor`` sets its own timeout
-    and retry budget); an override wins over every source. Raises :class:`ConfigurationError` (or its
+    and retry budget); an override wins over every source. ``stack_name`` and ``given_as`` only name the
+    sources in errors (see :func:`locate_credentials`). Raises :class:`ConfigurationError` (or its
     :class:`MissingCredentialsError`) naming the setting that is wrong and what it may be.
     """
     environ = os.environ if environ is None else environ
     stack_config = stack_config or {}
-    credentials = resolve_credentials(connection, stack_config, environ)
-    settings = replace(settings_from(stack_config, environ), **overrides)
+    credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
+    settings = replace(settings_from(stack_config, environ, stack_name=stack_name), **overrides)
     # Imported here: api.py builds on this module's Credentials and ApiSettings.
     from pulumi_openpanel.api import ManageApi
 
