@@ -75,11 +75,13 @@ LABELS = {
     "request_timeout": "request timeout",
     "max_retries": "max retries",
     "rate_limit": "rate limit",
+    "rate_limit_wait": "rate-limit wait (s)",
 }
 DEFAULTS = {
     "request_timeout": f"{DEFAULT_REQUEST_TIMEOUT:g}",
     "max_retries": str(RetryPolicy().max_attempts - 1),
     "rate_limit": f"{DEFAULT_RATE_LIMIT[0]}/{DEFAULT_RATE_LIMIT[1]:g}",
+    "rate_limit_wait": f"{RetryPolicy().rate_limit_wait:g}",
 }
 
 
