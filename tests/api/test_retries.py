@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -155,10 +156,10 @@ def test_waiting_out_the_rate_limit_leaves_the_failures_their_time() -> None:
 def test_429_waits_are_the_servers_plus_a_jittered_backoff(retry: int) -> None:
     """Processes refused in one window are told the same retry-after; the random part of the backoff
     on top of it keeps them from all coming back at the same instant."""
-    gaps = {}
+    gaps: dict[float, float] = {}
     for rand in (0.0, 0.999999):
         api, server = retrying(*[too_many("7")] * retry, respond(200, PROJECT), policy=TIME_ONLY,
-                               rand=lambda rand=rand: rand, rate_limit=False)
+                               rand=functools.partial(float, rand), rate_limit=False)
         api.get_project("probe-project")
         gaps[rand] = server.requests[retry].at - server.requests[retry - 1].at
     d = ceiling(TIME_ONLY, retry)
