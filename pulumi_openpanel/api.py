@@ -338,7 +338,7 @@ class ManageApi:
 
         ``tries``: the errors of this kind so far, 429s or failures. A 429 is always worth another try (the
         time budget is the caller's): after the wait the server asked for plus a backoff that grows with
-        the 429s in a row, its random half keeping processes that were refused together from coming back
+        the request's 429s, its random half keeping processes that were refused together from coming back
         together. Failures stop at ``max_attempts``.
 
         A POST is repeated only when it provably did not act (429, or no connection at all): a blind retry
