@@ -34,6 +34,11 @@ DEFAULT_API_URL = "https://api.openpanel.dev"
 DEFAULT_RATE_LIMIT: tuple[int, float] = (20, 10.0)
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
+# How long one request may go on being refused with 429 before it fails: 30 of OpenPanel's 10-second
+# windows. A 429 proves the request was not processed, so it is retried for as long as this allows, however
+# many attempts that takes; another program sharing the client id slows a run down, but only a client that
+# stays saturated for five minutes (or a server that answers nothing but 429) ends it.
+DEFAULT_RATE_LIMIT_WAIT = 300.0
 
 CONFIG_API_URL = "openpanel:apiUrl"
 CONFIG_CLIENT_ID = "openpanel:clientId"
@@ -41,6 +46,7 @@ CONFIG_CLIENT_SECRET = "openpanel:clientSecret"
 CONFIG_REQUEST_TIMEOUT = "openpanel:requestTimeout"
 CONFIG_MAX_RETRIES = "openpanel:maxRetries"
 CONFIG_RATE_LIMIT = "openpanel:rateLimit"
+CONFIG_RATE_LIMIT_WAIT = "openpanel:rateLimitWait"
 
 ENV_API_URL = "OPENPANEL_API_URL"
 ENV_CLIENT_ID = "OPENPANEL_CLIENT_ID"
@@ -48,6 +54,7 @@ ENV_CLIENT_SECRET = "OPENPANEL_CLIENT_SECRET"
 ENV_REQUEST_TIMEOUT = "OPENPANEL_REQUEST_TIMEOUT"
 ENV_MAX_RETRIES = "OPENPANEL_MAX_RETRIES"
 ENV_RATE_LIMIT = "OPENPANEL_RATE_LIMIT"
+ENV_RATE_LIMIT_WAIT = "OPENPANEL_RATE_LIMIT_WAIT"
 # Machine-local, so environment only: the directory of the pacing state files (see sendlog.py), or "off".
 ENV_PACING_DIR = "OPENPANEL_PACING_DIR"
 # The package's cache root (the pacing state files live in its "pacing" directory unless moved).
@@ -65,6 +72,7 @@ SETTINGS_KEYS = (
     CONFIG_REQUEST_TIMEOUT,
     CONFIG_MAX_RETRIES,
     CONFIG_RATE_LIMIT,
+    CONFIG_RATE_LIMIT_WAIT,
 )
 
 # The wire names of a connection when it travels as a resource input.
@@ -85,30 +93,39 @@ class Credentials:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter, bounded both in attempts and in total time.
+    """Exponential backoff with jitter, under two budgets: one for failures, one for the rate limit.
 
-    ``max_attempts`` counts the first try. The delay before retry ``n`` (1-based) is drawn uniformly from
-    ``[d/2, d]`` with ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries
-    always back off, half random so that the provider's threads do not retry in lock-step.
+    A failure (5xx, no answer) may mean an outage, so its retries are bounded in attempts and in time:
+    ``max_attempts`` counts the first try and every failed one, ``max_elapsed`` the seconds spent on them
+    (time the rate limit held the request back does not count). A 429 proves the request was not
+    processed and only says "later", so it never uses up attempts: it is retried, after the wait the
+    server asks for, until ``rate_limit_wait`` seconds have passed since the request began (0: never).
+
+    The delay before retry ``n`` (1-based, counted per kind) is drawn uniformly from ``[d/2, d]`` with
+    ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries always back off,
+    half random so that the provider's threads, and other processes, do not retry in lock-step. After a
+    429 it comes on top of the server's wait.
     """
 
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_elapsed: float = 90.0
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_elapsed < 0:
-            raise ValueError("retry delays and max_elapsed must not be negative")
+        if min(self.base_delay, self.max_delay, self.max_elapsed, self.rate_limit_wait) < 0:
+            raise ValueError("retry delays, max_elapsed and rate_limit_wait must not be negative")
 
     def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
         return ceiling / 2 + rand() * ceiling / 2
 
 
-NO_RETRIES = RetryPolicy(max_attempts=1)
+# Not even after a 429: one request, one answer.
+NO_RETRIES = RetryPolicy(max_attempts=1, rate_limit_wait=0.0)
 
 
 def pacing_dir(environ: Mapping[str, str]) -> Path | None:
@@ -212,11 +229,27 @@ def config_source(key: str, stack_name: str | None = None) -> str:
     return f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
 
 
+def parse_rate_limit_wait(text: str, source: str) -> float:
+    """Seconds a request may go on being refused with 429 (``RetryPolicy.rate_limit_wait``): a number
+    >= 0, where 0 fails at the first 429."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigurationError(
+            f"{source} must be a number of seconds >= 0 (0: fail at the first 429), such as "
+            f"{DEFAULT_RATE_LIMIT_WAIT:g} (the default), got {redact(repr(text))}"
+        )
+    return seconds
+
+
 # Each tuning setting: its stack config key and its environment variable, in the order doctor lists them.
 TUNING = {
     "request_timeout": (CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT),
     "max_retries": (CONFIG_MAX_RETRIES, ENV_MAX_RETRIES),
     "rate_limit": (CONFIG_RATE_LIMIT, ENV_RATE_LIMIT),
+    "rate_limit_wait": (CONFIG_RATE_LIMIT_WAIT, ENV_RATE_LIMIT_WAIT),
 }
 
 
@@ -240,7 +273,8 @@ def locate_settings(
 def settings_from(
     stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
 ) -> ApiSettings:
-    """Timeout, retries and pacing from the stack config, else the environment, else the defaults."""
+    """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
+    the defaults."""
     found = locate_settings(stack_config, environ, stack_name=stack_name)
     settings = ApiSettings(pacing_dir=pacing_dir(environ))
     timeout, source = found["request_timeout"]
@@ -253,6 +287,9 @@ def settings_from(
     limit, source = found["rate_limit"]
     if limit is not None:
         settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
+    wait, source = found["rate_limit_wait"]
+    if wait is not None:
+        settings = replace(settings, retry=replace(settings.retry, rate_limit_wait=parse_rate_limit_wait(wait, source)))
     return settings
 
 

@@ -75,11 +75,13 @@ LABELS = {
     "request_timeout": "request timeout",
     "max_retries": "max retries",
     "rate_limit": "rate limit",
+    "rate_limit_wait": "rate-limit wait (s)",
 }
 DEFAULTS = {
     "request_timeout": f"{DEFAULT_REQUEST_TIMEOUT:g}",
     "max_retries": str(RetryPolicy().max_attempts - 1),
     "rate_limit": f"{DEFAULT_RATE_LIMIT[0]}/{DEFAULT_RATE_LIMIT[1]:g}",
+    "rate_limit_wait": f"{RetryPolicy().rate_limit_wait:g}",
 }
 
 
@@ -251,10 +253,11 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
         except ConfigurationError as exc:
             report.add(API_ROOT, False, str(exc), _api_url_fix(root.source))
     try:
-        # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick.
+        # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick,
+        # so a 429 is waited out for --timeout at most, not the provider's minutes.
         api = manage_api(connection, sources.stack_config, environ, stack_name=sources.stack_name,
                          given_as=GIVEN_AS, timeout=timeout, connect_timeout=timeout,
-                         retry=RetryPolicy(max_attempts=2))
+                         retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
     except ConfigurationError as exc:
         if not report.reported(str(exc)):
             report.add(CREDENTIALS, False, str(exc), _credentials_fix(exc, report.settings, sources))

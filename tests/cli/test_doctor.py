@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,7 @@ import pytest
 from pulumi_openpanel import cli
 from pulumi_openpanel.doctor import diagnose, render_text
 from pulumi_openpanel.models import ClientCreate
-from tests.support.fixtures import credentials_env, provider_env, session_api
+from tests.support.fixtures import credentials_env, direct_api, provider_env, session_api
 from tests.support.manage import unique_name
 from tests.support.target import OpenPanelTarget
 
@@ -39,6 +40,7 @@ DOCTOR_VARIABLES = (
     "OPENPANEL_RATE_LIMIT",
     "OPENPANEL_REQUEST_TIMEOUT",
     "OPENPANEL_MAX_RETRIES",
+    "OPENPANEL_RATE_LIMIT_WAIT",
 )
 WRONG_SECRET = "sec_" + "5" * 20
 
@@ -137,6 +139,23 @@ def test_doctor_text_for_a_working_setup(doctor: Doctor, openpanel: OpenPanelTar
     assert code == 0
     assert "usable: yes" in out
     assert "FAIL" not in out and "fix:" not in out
+
+
+def test_doctor_reports_a_long_429_at_once(doctor: Doctor, fresh_emulator: Callable[..., Any]) -> None:
+    """A diagnosis stays quick: a 429 that asks for a minute is reported, not waited out for the minutes
+    a `pulumi up` would give it (the provider's rate-limit wait); doctor waits --timeout at most."""
+    server = fresh_emulator(rate_limit=(1, 60))
+    seed = server.seed_organization("Doctor busy")
+    direct_api(server.api_url, seed.client_id, seed.client_secret, paced=False).list_projects()  # the window's one
+
+    started = time.monotonic()
+    code, payload = doctor.run_json(credentials_env(server.api_url, seed.client_id, seed.client_secret, paced=False),
+                                    "--timeout", "2")
+
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert any("HTTP 429" in check["detail"] for check in payload["checks"] if not check["ok"]), payload["checks"]
+    doctor.assert_never_printed(seed.client_secret)
 
 
 def test_doctor_reports_rate_limit_headroom(doctor: Doctor, fresh_emulator: Callable[..., Any]) -> None:
