@@ -25,13 +25,16 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
+from pulumi_openpanel import request_log
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.config import (
     CONFIG_CLIENT_ID,
     CONFIG_CLIENT_SECRET,
+    CONFIG_RATE_LIMIT_WAIT,
     DEFAULT_API_URL,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
+    ENV_RATE_LIMIT_WAIT,
     ApiSettings,
     Credentials,
     RetryPolicy,
@@ -107,6 +110,7 @@ def _build_client(
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         transport=transport,
         follow_redirects=False,
+        event_hooks=request_log.event_hooks(),
     )
 
 
@@ -187,36 +191,58 @@ class ManageApi:
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> Any:
-        """Send one logical request, retrying where safe; returns the decoded JSON answer."""
+        """Send one logical request, retrying where safe; returns the decoded JSON answer.
+
+        Two budgets (see :class:`RetryPolicy`): failures that may mean an outage (5xx, no answer) use up
+        ``max_attempts`` and ``max_elapsed``, the latter not counting the time the rate limit held the
+        request back (the pacer's waits and the waits after a 429), so that a busy client id does not leave
+        a request without retries; 429s use up only time, ``rate_limit_wait`` from the request's start.
+        """
         display_path = "/manage/" + path
         policy = self.settings.retry
-        started = self._clock.monotonic()
-        attempt = 0
+        clock = self._clock
+        started = clock.monotonic()
+        attempts = failures = refusals = 0
+        held = 0.0  # seconds the rate limit held this request back
         while True:
-            attempt += 1
-            before_send(self._clock, shielded=self._changed)
+            attempts += 1
+            before_send(clock, shielded=self._changed)
+            before = clock.monotonic()
             ticket = self._limiter.take() if self._limiter is not None else None
-            before_send(self._clock, shielded=self._changed)  # its run may have ended while it waited
-            outcome = self._attempt(method, path, display_path, body, params, ticket)
+            held += clock.monotonic() - before
+            before_send(clock, shielded=self._changed)  # its run may have ended while it waited
+            outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
             self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):
                 return outcome
             error = outcome
-            delay = self._retry_delay(method, error, attempt, policy)
-            if delay is None or self._clock.monotonic() - started + delay > policy.max_elapsed:
-                if attempt > 1:
-                    error.gave_up(attempt, self._clock.monotonic() - started)
+            limited = isinstance(error, RateLimitedError)
+            if limited:
+                refusals += 1
+            else:
+                failures += 1
+            delay = self._retry_delay(method, error, refusals if limited else failures, policy)
+            elapsed = clock.monotonic() - started
+            if limited and delay is not None and elapsed + delay > policy.rate_limit_wait:
+                if policy.rate_limit_wait > 0:
+                    error.gave_up(attempts, elapsed, budget=(
+                        f"refused for rate limit {refusals} time{'s' if refusals != 1 else ''}, and waiting "
+                        f"{delay:.0f} s more would pass the rate-limit wait of {policy.rate_limit_wait:g} s "
+                        f"({CONFIG_RATE_LIMIT_WAIT} or {ENV_RATE_LIMIT_WAIT})"))
                 raise error
-            log.info(
-                "OpenPanel %s %s: %s; retry %d of %d in %.1fs",
-                method,
-                display_path,
-                f"HTTP {error.status}" if error.status else "no answer",
-                attempt,
-                policy.max_attempts - 1,
-                delay,
-            )
-            self._clock.sleep(delay)
+            if delay is None or (not limited and elapsed - held + delay > policy.max_elapsed):
+                if attempts > 1:
+                    error.gave_up(attempts, elapsed)
+                raise error
+            if limited:
+                held += delay
+                log.info("OpenPanel %s %s: HTTP 429 (rate limited, %d so far); retry in %.1fs, %.0f of %g s "
+                         "waited", method, display_path, refusals, delay, elapsed, policy.rate_limit_wait)
+            else:
+                log.info("OpenPanel %s %s: %s; retry %d of %d in %.1fs", method, display_path,
+                         f"HTTP {error.status}" if error.status else "no answer", failures,
+                         policy.max_attempts - 1, delay)
+            clock.sleep(delay)
 
     def _attempt(
         self,
@@ -226,13 +252,16 @@ class ManageApi:
         body: dict[str, Any] | None,
         params: dict[str, str] | None,
         ticket: int | None = None,
+        attempt: int = 1,
     ) -> Any:
         """One HTTP exchange: the decoded answer, or the ApiError it amounts to (returned, not raised)."""
         content = json.dumps(body).encode() if body is not None else None
         headers = {"content-type": "application/json"} if content is not None else {}
         try:
-            response = self._http.request(method, path, content=content, headers=headers, params=params)
+            response = self._http.request(method, path, content=content, headers=headers, params=params,
+                                          extensions=request_log.extensions(attempt))
         except httpx.TransportError as exc:
+            request_log.no_answer(exc)
             if self._limiter is not None:
                 self._limiter.observe(None, None, ticket)
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
@@ -276,6 +305,8 @@ class ManageApi:
             return NotFoundError(method, path, status, message)
         if status == 429:
             retry_after = _header_number(response.headers, "retry-after")
+            if retry_after is None:  # the window's end is as good a word for when to come back
+                retry_after = _header_number(response.headers, "x-ratelimit-reset")
             if self._limiter is not None and retry_after is not None:
                 self._limiter.pause(retry_after)
             return RateLimitedError(method, path, status, message, retry_after=retry_after)
@@ -308,17 +339,22 @@ class ManageApi:
         return (f"The API root {root} (from {where}) answers but has no /manage routes: "
                 f"{api_root_suggestion(root)}; OpenPanel Cloud is {DEFAULT_API_URL}")
 
-    def _retry_delay(self, method: str, error: ApiError, attempt: int, policy: RetryPolicy) -> float | None:
+    def _retry_delay(self, method: str, error: ApiError, tries: int, policy: RetryPolicy) -> float | None:
         """Seconds to wait before the next attempt, or None when the error must be raised now.
+
+        ``tries``: the errors of this kind so far, 429s or failures. A 429 is always worth another try (the
+        time budget is the caller's): after the wait the server asked for plus a backoff that grows with
+        the request's 429s, its random half keeping processes that were refused together from coming back
+        together. Failures stop at ``max_attempts``.
 
         A POST is repeated only when it provably did not act (429, or no connection at all): a blind retry
         of a create that did reach the server would create a duplicate.
         """
-        if attempt >= policy.max_attempts:
-            return None
-        backoff = policy.backoff(attempt, self._rand)
         if isinstance(error, RateLimitedError):
-            return max(error.retry_after or 0.0, backoff)
+            return (error.retry_after or 0.0) + policy.backoff(tries, self._rand)
+        if tries >= policy.max_attempts:
+            return None
+        backoff = policy.backoff(tries, self._rand)
         if isinstance(error, TransportError):
             if method == "POST" and error.maybe_sent:
                 return None

@@ -34,6 +34,11 @@ DEFAULT_API_URL = "https://api.openpanel.dev"
 DEFAULT_RATE_LIMIT: tuple[int, float] = (20, 10.0)
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
+# How long one request may go on being refused with 429 before it fails: 30 of OpenPanel's 10-second
+# windows. A 429 proves the request was not processed, so it is retried for as long as this allows, however
+# many attempts that takes; another program sharing the client id slows a run down, but only a client that
+# stays saturated for five minutes (or a server that answers nothing but 429) ends it.
+DEFAULT_RATE_LIMIT_WAIT = 300.0
 
 CONFIG_API_URL = "openpanel:apiUrl"
 CONFIG_CLIENT_ID = "openpanel:clientId"
@@ -41,6 +46,7 @@ CONFIG_CLIENT_SECRET = "openpanel:clientSecret"
 CONFIG_REQUEST_TIMEOUT = "openpanel:requestTimeout"
 CONFIG_MAX_RETRIES = "openpanel:maxRetries"
 CONFIG_RATE_LIMIT = "openpanel:rateLimit"
+CONFIG_RATE_LIMIT_WAIT = "openpanel:rateLimitWait"
 
 ENV_API_URL = "OPENPANEL_API_URL"
 ENV_CLIENT_ID = "OPENPANEL_CLIENT_ID"
@@ -48,10 +54,14 @@ ENV_CLIENT_SECRET = "OPENPANEL_CLIENT_SECRET"
 ENV_REQUEST_TIMEOUT = "OPENPANEL_REQUEST_TIMEOUT"
 ENV_MAX_RETRIES = "OPENPANEL_MAX_RETRIES"
 ENV_RATE_LIMIT = "OPENPANEL_RATE_LIMIT"
+ENV_RATE_LIMIT_WAIT = "OPENPANEL_RATE_LIMIT_WAIT"
 # Machine-local, so environment only: the directory of the pacing state files (see sendlog.py), or "off".
 ENV_PACING_DIR = "OPENPANEL_PACING_DIR"
 # The package's cache root (the pacing state files live in its "pacing" directory unless moved).
 ENV_CACHE = "PULUMI_OPENPANEL_CACHE"
+# Machine-local, so environment only: a file to append one line per HTTP request to, or "-" for stderr
+# (see request_log.py). Unset, nothing is logged.
+ENV_REQUEST_LOG = "OPENPANEL_REQUEST_LOG"
 OFF = "off"
 
 # Every stack config key the provider reads (handed over by ``configure``).
@@ -62,6 +72,7 @@ SETTINGS_KEYS = (
     CONFIG_REQUEST_TIMEOUT,
     CONFIG_MAX_RETRIES,
     CONFIG_RATE_LIMIT,
+    CONFIG_RATE_LIMIT_WAIT,
 )
 
 # The wire names of a connection when it travels as a resource input.
@@ -82,30 +93,39 @@ class Credentials:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter, bounded both in attempts and in total time.
+    """Exponential backoff with jitter, under two budgets: one for failures, one for the rate limit.
 
-    ``max_attempts`` counts the first try. The delay before retry ``n`` (1-based) is drawn uniformly from
-    ``[d/2, d]`` with ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries
-    always back off, half random so that the provider's threads do not retry in lock-step.
+    A failure (5xx, no answer) may mean an outage, so its retries are bounded in attempts and in time:
+    ``max_attempts`` counts the first try and every failed one, ``max_elapsed`` the seconds spent on them
+    (time the rate limit held the request back does not count). A 429 proves the request was not
+    processed and only says "later", so it never uses up attempts: it is retried, after the wait the
+    server asks for, until ``rate_limit_wait`` seconds have passed since the request began (0: never).
+
+    The delay before retry ``n`` (1-based, counted per kind) is drawn uniformly from ``[d/2, d]`` with
+    ``d = min(max_delay, base_delay * 2 ** (n - 1))``: half of it fixed so that retries always back off,
+    half random so that the provider's threads, and other processes, do not retry in lock-step. After a
+    429 it comes on top of the server's wait.
     """
 
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_elapsed: float = 90.0
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_elapsed < 0:
-            raise ValueError("retry delays and max_elapsed must not be negative")
+        if min(self.base_delay, self.max_delay, self.max_elapsed, self.rate_limit_wait) < 0:
+            raise ValueError("retry delays, max_elapsed and rate_limit_wait must not be negative")
 
     def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
         return ceiling / 2 + rand() * ceiling / 2
 
 
-NO_RETRIES = RetryPolicy(max_attempts=1)
+# Not even after a 429: one request, one answer.
+NO_RETRIES = RetryPolicy(max_attempts=1, rate_limit_wait=0.0)
 
 
 def pacing_dir(environ: Mapping[str, str]) -> Path | None:
@@ -183,7 +203,7 @@ def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
     limit, window = DEFAULT_RATE_LIMIT
     raise ConfigurationError(
         f"{source} must be REQUESTS/SECONDS, a whole number of requests of at least 1 per a number of seconds "
-        f"above 0 such as {limit}/{window:g} (OpenPanel's own limit), or {OFF} to turn pacing off; "
+        f"above 0 such as {limit}/{window:g} (OpenPanel's own limit), or {OFF} for no limit; "
         f"got {redact(repr(text))}"
     )
 
@@ -204,28 +224,72 @@ def _parse_retries(text: str, source: str) -> int:
     return int(text)
 
 
-def settings_from(stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> ApiSettings:
-    """Timeout, retries and pacing from the stack config, else the environment, else the defaults."""
+def config_source(key: str, stack_name: str | None = None) -> str:
+    """How a stack config key is named as a source: with its stack when known (``doctor`` knows it)."""
+    return f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
 
-    def lookup(key: str, env: str) -> tuple[str | None, str]:
+
+def parse_rate_limit_wait(text: str, source: str) -> float:
+    """Seconds a request may go on being refused with 429 (``RetryPolicy.rate_limit_wait``): a number
+    >= 0, where 0 fails at the first 429."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigurationError(
+            f"{source} must be a number of seconds >= 0 (0: fail at the first 429), such as "
+            f"{DEFAULT_RATE_LIMIT_WAIT:g} (the default), got {redact(repr(text))}"
+        )
+    return seconds
+
+
+# Each tuning setting: its stack config key and its environment variable, in the order doctor lists them.
+TUNING = {
+    "request_timeout": (CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT),
+    "max_retries": (CONFIG_MAX_RETRIES, ENV_MAX_RETRIES),
+    "rate_limit": (CONFIG_RATE_LIMIT, ENV_RATE_LIMIT),
+    "rate_limit_wait": (CONFIG_RATE_LIMIT_WAIT, ENV_RATE_LIMIT_WAIT),
+}
+
+
+def locate_settings(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+) -> dict[str, tuple[str | None, str]]:
+    """Each tuning setting's raw text and where it came from (stack config, else the environment), or
+    ``(None, "")`` when neither has it and the default applies. The one precedence of these settings."""
+    found: dict[str, tuple[str | None, str]] = {}
+    for name, (key, env) in TUNING.items():
         value = stack_config.get(key)
         if value not in (None, ""):
-            return str(value).strip(), f"stack config {key}"
-        if environ.get(env):
-            return environ[env].strip(), f"environment variable {env}"
-        return None, ""
+            found[name] = (str(value).strip(), config_source(key, stack_name))
+        elif environ.get(env):
+            found[name] = (environ[env].strip(), f"environment variable {env}")
+        else:
+            found[name] = (None, "")
+    return found
 
+
+def settings_from(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+) -> ApiSettings:
+    """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
+    the defaults."""
+    found = locate_settings(stack_config, environ, stack_name=stack_name)
     settings = ApiSettings(pacing_dir=pacing_dir(environ))
-    timeout, source = lookup(CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT)
+    timeout, source = found["request_timeout"]
     if timeout is not None:
         seconds = _parse_timeout(timeout, source)
         settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
-    retries, source = lookup(CONFIG_MAX_RETRIES, ENV_MAX_RETRIES)
+    retries, source = found["max_retries"]
     if retries is not None:
         settings = replace(settings, retry=replace(settings.retry, max_attempts=_parse_retries(retries, source) + 1))
-    limit, source = lookup(CONFIG_RATE_LIMIT, ENV_RATE_LIMIT)
+    limit, source = found["rate_limit"]
     if limit is not None:
         settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
+    wait, source = found["rate_limit_wait"]
+    if wait is not None:
+        settings = replace(settings, retry=replace(settings.retry, rate_limit_wait=parse_rate_limit_wait(wait, source)))
     return settings
 
 
@@ -236,31 +300,56 @@ def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
     return None, ""
 
 
+# Each credential: its connection wire key and argument name, stack config key and environment variable.
+CREDENTIALS = {
+    "api_url": ("apiUrl", "api_url", CONFIG_API_URL, ENV_API_URL),
+    "client_id": ("clientId", "client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
+    "client_secret": ("clientSecret", "client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
+}
+
+
+def locate_credentials(
+    connection: Mapping[str, Any] | None = None,
+    stack_config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
+) -> dict[str, tuple[str | None, str]]:
+    """The API root's and each credential's raw value and where it came from, first place wins:
+    connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
+
+    This is the one precedence of the credentials: :func:`resolve_credentials` (so the provider) and
+    ``doctor`` both read it. ``given_as`` renames the connection's sources by wire key (doctor's
+    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys.
+    """
+    connection = connection or {}
+    stack_config = stack_config or {}
+    environ = os.environ if environ is None else environ
+    given_as = given_as or {}
+    return {
+        name: _first(
+            (connection.get(wire), given_as.get(wire, f"connection {arg}")),
+            (stack_config.get(key), config_source(key, stack_name)),
+            (environ.get(env), f"environment variable {env}"),
+        )
+        for name, (wire, arg, key, env) in CREDENTIALS.items()
+    }
+
+
 def resolve_credentials(
     connection: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
 ) -> Credentials:
     """Resolve the API root and credentials, or say exactly how to provide what is missing."""
-    connection = connection or {}
-    stack_config = stack_config or {}
-    environ = os.environ if environ is None else environ
-
-    api_url, api_source = _first(
-        (connection.get("apiUrl"), "connection api_url"),
-        (stack_config.get(CONFIG_API_URL), f"stack config {CONFIG_API_URL}"),
-        (environ.get(ENV_API_URL), f"environment variable {ENV_API_URL}"),
-    )
-    client_id, id_source = _first(
-        (connection.get("clientId"), "connection client_id"),
-        (stack_config.get(CONFIG_CLIENT_ID), f"stack config {CONFIG_CLIENT_ID}"),
-        (environ.get(ENV_CLIENT_ID), f"environment variable {ENV_CLIENT_ID}"),
-    )
-    client_secret, secret_source = _first(
-        (connection.get("clientSecret"), "connection client_secret"),
-        (stack_config.get(CONFIG_CLIENT_SECRET), f"stack config {CONFIG_CLIENT_SECRET}"),
-        (environ.get(ENV_CLIENT_SECRET), f"environment variable {ENV_CLIENT_SECRET}"),
-    )
+    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
+    api_url, api_source = found["api_url"]
+    client_id, id_source = found["client_id"]
+    client_secret, secret_source = found["client_secret"]
 
     missing = [
         f"the client {what}: connection=Connection({arg}=...), stack config {key}, or environment {env}"
@@ -296,19 +385,23 @@ def manage_api(
     connection: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stack_name: str | None = None,
+    given_as: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> ManageApi:
     """The Manage API client for a resource's ``connection`` (its wire form: ``apiUrl``, ``clientId``,
     ``clientSecret``), the stack config and the environment (``os.environ`` when None).
 
     ``overrides`` replace fields of the resulting :class:`ApiSettings` (``doctor`` sets its own timeout
-    and retry budget); an override wins over every source. Raises :class:`ConfigurationError` (or its
+    and retry budget); an override wins over every source. ``stack_name`` and ``given_as`` only name the
+    sources in errors (see :func:`locate_credentials`). Raises :class:`ConfigurationError` (or its
     :class:`MissingCredentialsError`) naming the setting that is wrong and what it may be.
     """
     environ = os.environ if environ is None else environ
     stack_config = stack_config or {}
-    credentials = resolve_credentials(connection, stack_config, environ)
-    settings = replace(settings_from(stack_config, environ), **overrides)
+    credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
+    settings = replace(settings_from(stack_config, environ, stack_name=stack_name), **overrides)
     # Imported here: api.py builds on this module's Credentials and ApiSettings.
     from pulumi_openpanel.api import ManageApi
 

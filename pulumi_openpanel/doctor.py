@@ -1,7 +1,11 @@
 """``pulumi-openpanel doctor``: is this machine set up to manage OpenPanel, and if not, why not?
 
-It reads the same environment the provider reads, makes a handful of paced requests, and for every
-problem says what is wrong and how to fix it. It exits 0 when a ``pulumi up`` could work, 1 otherwise.
+It reads the settings the provider will read, from the same places in the same order: in a Pulumi project
+directory with ``pulumi`` on PATH, the selected stack's ``openpanel:*`` config (through ``pulumi config``,
+as the engine hands it to the provider), then the environment. For each value it names where it came from
+(never the secret's value). Then it makes a handful of paced requests, and for every problem says what is
+wrong and how to fix it, under the setting that is wrong: the API root or the credentials. It exits 0 when
+a ``pulumi up`` could work, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -9,18 +13,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pulumi_openpanel.config import (
+    CONFIG_API_URL,
+    CONFIG_CLIENT_ID,
+    CONFIG_CLIENT_SECRET,
+    DEFAULT_API_URL,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_REQUEST_TIMEOUT,
     ENV_API_URL,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
+    SETTINGS_KEYS,
     RetryPolicy,
     api_root_suggestion,
+    locate_credentials,
+    locate_settings,
     manage_api,
+    normalize_api_url,
+    settings_from,
 )
 from pulumi_openpanel.errors import (
     ApiError,
@@ -30,10 +49,40 @@ from pulumi_openpanel.errors import (
     ForbiddenError,
     MissingCredentialsError,
     NotFoundError,
+    PulumiCommandError,
     RateLimitedError,
     TransportError,
     redact,
 )
+from pulumi_openpanel.pulumi_stack import PulumiStack
+
+# The check groups: a problem is reported under the setting that has to change.
+API_ROOT = "API root"
+CREDENTIALS = "credentials"
+SETTINGS = "settings"
+ORGANIZATION = "organization"
+RATE_LIMIT = "rate limit"
+
+# doctor's --api-url travels as a connection's apiUrl (it wins over every other source, as a connection
+# does), and is named as what the user typed.
+GIVEN_AS = {"apiUrl": "--api-url"}
+DEFAULT_SOURCE = "the default"
+NOT_SET = "not set"
+LABELS = {
+    "api_url": "API root",
+    "client_id": "client id",
+    "client_secret": "client secret",
+    "request_timeout": "request timeout",
+    "max_retries": "max retries",
+    "rate_limit": "rate limit",
+    "rate_limit_wait": "rate-limit wait (s)",
+}
+DEFAULTS = {
+    "request_timeout": f"{DEFAULT_REQUEST_TIMEOUT:g}",
+    "max_retries": str(RetryPolicy().max_attempts - 1),
+    "rate_limit": f"{DEFAULT_RATE_LIMIT[0]}/{DEFAULT_RATE_LIMIT[1]:g}",
+    "rate_limit_wait": f"{RetryPolicy().rate_limit_wait:g}",
+}
 
 
 @dataclass
@@ -45,8 +94,71 @@ class Check:
 
 
 @dataclass
+class Setting:
+    """One value the provider will use and where it came from. ``value`` is None for the client secret,
+    always: only whether it is set is reported."""
+
+    value: str | None
+    source: str
+    set: bool = True
+
+
+@dataclass(frozen=True)
+class ConfigSources:
+    """Where the settings are read from: a stack's config (when it could be read) and the environment.
+
+    ``stack_config`` holds the stack's ``openpanel:*`` values, the client secret decrypted: it stays in
+    memory, out of the repr, and is never printed.
+    """
+
+    summary: str
+    stack_name: str | None = None
+    project_dir: str | None = None
+    stack_config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+def environment_only(summary: str = "the environment only") -> ConfigSources:
+    """No stack config: what doctor reads outside a project, and the fallback when ``pulumi`` cannot
+    answer (the summary then says why, so that a user does not mistake it for the stack's settings)."""
+    return ConfigSources(summary=summary)
+
+
+def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str, str]) -> ConfigSources:
+    """The selected (or named) stack's ``openpanel:*`` config, as ``configure`` will receive it.
+
+    Only inside a Pulumi project (a Pulumi.yaml in ``cwd``) with ``pulumi`` on PATH; otherwise, or when the
+    CLI fails (no stack selected, not logged in, no passphrase), the environment alone, and the summary
+    says why in one line.
+    """
+    directory = (cwd or Path.cwd()).resolve()
+    if not any((directory / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml")):
+        return environment_only(f"the environment only (no Pulumi.yaml in {directory}, so no stack config)")
+    if shutil.which("pulumi", path=environ.get("PATH")) is None:
+        return environment_only("the environment only (the pulumi command is not on PATH, so the stack "
+                                f"config of the project in {directory} is not read)")
+    pulumi = PulumiStack(directory, stack, environ=environ)
+    try:
+        name = pulumi.name()
+        found = pulumi.config()
+    except PulumiCommandError as exc:
+        return environment_only(f"the environment only (could not read the stack config of the project in "
+                                f"{directory}: {exc})")
+    config = {key: found[key] for key in SETTINGS_KEYS if key in found}
+    return ConfigSources(
+        summary=f"stack config of stack {name} (pulumi config in {directory}), then the environment",
+        stack_name=name,
+        project_dir=str(directory),
+        stack_config=config,
+    )
+
+
+@dataclass
 class Report:
     api_url: str | None = None
+    api_url_source: str | None = None
+    config: str = ""
+    stack: str | None = None
+    settings: dict[str, Setting] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     organization_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -60,9 +172,16 @@ class Report:
     def add(self, name: str, ok: bool, detail: str, fix: str = "") -> None:
         self.checks.append(Check(name, ok, detail, fix))
 
+    def reported(self, detail: str) -> bool:
+        return any(check.detail == detail for check in self.checks)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--api-url", help=f"API root to check (default: ${ENV_API_URL} or OpenPanel Cloud)")
+    parser.add_argument("--api-url", help="API root to check, instead of the one the provider would use "
+                                          f"(stack config {CONFIG_API_URL}, ${ENV_API_URL}, or OpenPanel Cloud)")
+    parser.add_argument("--cwd", metavar="DIR", type=Path,
+                        help="the Pulumi project directory whose stack config to read (default: here)")
+    parser.add_argument("--stack", metavar="NAME", help="the stack whose config to read (default: the selected one)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--timeout", type=_positive_seconds, default=10.0, help="seconds to wait for each answer")
 
@@ -77,42 +196,109 @@ def _positive_seconds(text: str) -> float:
     return seconds
 
 
-def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[str, str] | None = None) -> Report:
-    environ = dict(os.environ if environ is None else environ)
-    report = Report()
+def describe_settings(connection: Mapping[str, Any] | None, sources: ConfigSources,
+                      environ: Mapping[str, str]) -> dict[str, Setting]:
+    """Every value the provider will use and its source, found by the provider's own precedence
+    (:func:`~pulumi_openpanel.config.locate_credentials`, :func:`~pulumi_openpanel.config.locate_settings`)."""
+    found = {
+        **locate_credentials(connection, sources.stack_config, environ, stack_name=sources.stack_name,
+                             given_as=GIVEN_AS),
+        **locate_settings(sources.stack_config, environ, stack_name=sources.stack_name),
+    }
+    settings: dict[str, Setting] = {}
+    for name, (value, source) in found.items():
+        if value is None and name == "api_url":
+            settings[name] = Setting(DEFAULT_API_URL, DEFAULT_SOURCE)
+        elif value is None and name in DEFAULTS:
+            settings[name] = Setting(DEFAULTS[name], DEFAULT_SOURCE)
+        elif value is None:
+            settings[name] = Setting(None, NOT_SET, set=False)
+        elif name == "client_secret":
+            settings[name] = Setting(None, source)
+        elif name == "client_id" and not _is_uuid(value):
+            # Not shown: what is not an id may be a secret pasted into the wrong setting.
+            settings[name] = Setting(None, source)
+        else:
+            settings[name] = Setting(value, source)
+    return settings
+
+
+def _is_uuid(value: str) -> bool:
     try:
-        # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick.
-        api = manage_api({"apiUrl": api_url} if api_url else None, {}, environ, timeout=timeout,
-                         connect_timeout=timeout, retry=RetryPolicy(max_attempts=2))
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping[str, str] | None = None,
+             sources: ConfigSources | None = None) -> Report:
+    """Check the settings ``sources`` and ``environ`` (``os.environ`` when None) give the provider, with
+    ``api_url`` instead of theirs when given."""
+    environ = dict(os.environ if environ is None else environ)
+    sources = sources or environment_only()
+    connection = {"apiUrl": api_url} if api_url else None
+    report = Report(config=sources.summary, stack=sources.stack_name)
+    report.settings = describe_settings(connection, sources, environ)
+    root = report.settings["api_url"]
+    report.api_url, report.api_url_source = root.value, root.source
+
+    try:
+        settings_from(sources.stack_config, environ, stack_name=sources.stack_name)
     except ConfigurationError as exc:
-        report.add("credentials", False, str(exc), _configuration_fix(exc))
+        report.add(SETTINGS, False, str(exc), "correct the setting named above (or unset it to use the default)")
+    if root.value is not None and root.source != DEFAULT_SOURCE:
+        try:
+            report.api_url = normalize_api_url(root.value, root.source)
+        except ConfigurationError as exc:
+            report.add(API_ROOT, False, str(exc), _api_url_fix(root.source))
+    try:
+        # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick,
+        # so a 429 is waited out for --timeout at most, not the provider's minutes.
+        api = manage_api(connection, sources.stack_config, environ, stack_name=sources.stack_name,
+                         given_as=GIVEN_AS, timeout=timeout, connect_timeout=timeout,
+                         retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
+    except ConfigurationError as exc:
+        if not report.reported(str(exc)):
+            report.add(CREDENTIALS, False, str(exc), _credentials_fix(exc, report.settings, sources))
         return report
     credentials = api.credentials
     report.api_url = credentials.api_url
-    report.add("credentials", True, f"client id {credentials.client_id} (secret set)")
 
     started = time.perf_counter()
     try:
         projects = api.list_projects()
+    except (AuthenticationError, ForbiddenError) as exc:
+        report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
+                                   "(and refuses the credentials)")
+        report.add(CREDENTIALS, False, f"refused: {_failure(exc)}", exc.hint)
+        return report
+    except RateLimitedError as exc:
+        report.add(API_ROOT, True, f"{credentials.api_url}/manage answers (with HTTP 429)")
+        report.add(RATE_LIMIT, False, _failure(exc), "wait for the window to pass; if another program uses the same "
+                                                "client id heavily, give this stack a root client of its own")
+        return report
     except ApiError as exc:  # an answer not shaped like the API's is a ServerError with its 2xx status
-        report.add("api", False, str(exc), _fix_for(exc, credentials.api_url))
+        report.add(API_ROOT, False, _failure(exc), _api_root_fix(exc, credentials.api_url, root.source))
         return report
     report.round_trip_ms = round((time.perf_counter() - started) * 1000, 1)
-    report.add("api", True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
-                            f"({report.round_trip_ms} ms round trip)")
-    report.add("root client", True, "the credentials are accepted and belong to a root client")
+    report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
+                               f"({report.round_trip_ms} ms round trip)")
+    sources_of = credentials.sources
+    report.add(CREDENTIALS, True, f"accepted: client id {credentials.client_id} (from {sources_of['client_id']}) "
+                                  f"is a root client; secret from {sources_of['client_secret']}")
 
     try:
         clients = api.list_clients()
         references = api.list_references()
     except ApiError as exc:
-        report.add("organization", False, str(exc), _fix_for(exc, credentials.api_url))
+        report.add(ORGANIZATION, False, _failure(exc), _api_root_fix(exc, credentials.api_url, root.source))
         return report
     own = next((client for client in clients if client.id == credentials.client_id), None)
     report.organization_id = own.organization_id if own else None
     report.counts = {"projects": len(projects), "clients": len(clients), "references": len(references)}
     report.add(
-        "organization",
+        ORGANIZATION,
         True,
         f"organization {report.organization_id or '(unknown)'}: {len(projects)} projects, "
         f"{len(clients)} clients, {len(references)} references",
@@ -120,55 +306,68 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: dict[st
     if api.last_rate_limit is not None:
         limit, remaining, reset = api.last_rate_limit
         report.rate_limit = {"limit": limit, "remaining": remaining, "reset_seconds": reset}
-        report.add("rate limit", True, f"{remaining} of {limit} requests left in this window "
-                                       f"(resets in {reset:g} s)" if reset is not None else
-                                       f"{remaining} of {limit} requests left in this window")
+        report.add(RATE_LIMIT, True, f"{remaining} of {limit} requests left in this window "
+                                     f"(resets in {reset:g} s)" if reset is not None else
+                                     f"{remaining} of {limit} requests left in this window")
     else:
-        report.add("rate limit", True, "the server sends no x-ratelimit headers (no limit announced)")
+        report.add(RATE_LIMIT, True, "the server sends no x-ratelimit headers (no limit announced)")
     return report
 
 
-def _configuration_fix(exc: ConfigurationError) -> str:
+def _failure(exc: ApiError) -> str:
+    """What failed, without the error's own hint: the check's fix line says what to do instead."""
+    status = f"HTTP {exc.status}" if exc.status is not None else "no answer"
+    return redact(f"{exc.method} {exc.path} failed ({status}): {exc.server_message}")
+
+
+def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], sources: ConfigSources) -> str:
     if isinstance(exc, MissingCredentialsError):
-        return (f"export {ENV_CLIENT_ID}=<root client id> {ENV_CLIENT_SECRET}=<its secret> "
+        missing = [name for name in ("client_id", "client_secret") if not settings[name].set]
+        config = {"client_id": f"pulumi config set {CONFIG_CLIENT_ID} <root client id>",
+                  "client_secret": f"pulumi config set --secret {CONFIG_CLIENT_SECRET} <its secret>"}
+        env = {"client_id": f"{ENV_CLIENT_ID}=<root client id>", "client_secret": f"{ENV_CLIENT_SECRET}=<its secret>"}
+        where = (" and ".join(config[name] for name in missing) + f" (stack {sources.stack_name}), or "
+                 if sources.stack_name else "")
+        return (f"{where}export {' '.join(env[name] for name in missing)} "
                 "(OpenPanel: Settings > Clients, a client of type root)")
-    message = str(exc)
-    if ENV_CLIENT_ID in message:
-        return f"set {ENV_CLIENT_ID} to the id (a UUID) of a root client, not its name or secret"
-    if "apiUrl" in message or ENV_API_URL in message or "api_url" in message:
-        return (f"pass --api-url or set {ENV_API_URL} to the API root without /manage "
-                "(OpenPanel Cloud: https://api.openpanel.dev; self-hosted: usually https://your-host/api)")
+    if "client id" in str(exc):
+        return f"set {settings['client_id'].source} to the id (a UUID) of a root client, not its name or secret"
     return "correct the setting named above (or unset it to use the default)"
 
 
-def _not_the_api_fix(api_url: str) -> str:
-    return f"{api_url} answers with something that is not the OpenPanel API (a web page?); check the root"
+def _api_url_fix(source: str) -> str:
+    return (f"set {source} to the API root without /manage (OpenPanel Cloud: {DEFAULT_API_URL}; "
+            "self-hosted: usually https://your-host/api)")
 
 
-def _fix_for(exc: ApiError, api_url: str) -> str:
+def _not_the_api_fix(api_url: str, source: str) -> str:
+    return (f"{api_url} (from {source}) answers with something that is not the OpenPanel API (a web page?); "
+            "check the root")
+
+
+def _api_root_fix(exc: ApiError, api_url: str, source: str) -> str:
     if isinstance(exc, TransportError):
-        return (f"check that {api_url} is the right API root and reachable from here "
-                f"(set {ENV_API_URL}; for a self-hosted server it is often https://your-host/api)")
-    if isinstance(exc, AuthenticationError):
-        message = exc.server_message
-        if "Only root clients" in message:
-            return "create a client of type root in OpenPanel (Settings > Clients) and use its id and secret"
-        if "Invalid client id" in message or "UUID" in message:
-            return "OPENPANEL_CLIENT_ID is not a client of this server; copy the id of a root client"
-        return "OPENPANEL_CLIENT_SECRET does not match the client id; use the secret shown when it was created"
-    if isinstance(exc, (ApiRootError, NotFoundError)):
-        return (f"{api_url} answers but has no /manage routes: the API root is probably wrong "
-                f"({api_root_suggestion(api_url)}; OpenPanel Cloud is https://api.openpanel.dev)")
+        return (f"check that {api_url} (from {source}) is the right API root and reachable from here "
+                "(for a self-hosted server it is often https://your-host/api)")
+    if isinstance(exc, ApiRootError):
+        return exc.hint
+    if isinstance(exc, NotFoundError):
+        return (f"{api_url} (from {source}) answers but has no /manage routes: the API root is probably wrong "
+                f"({api_root_suggestion(api_url)}; OpenPanel Cloud is {DEFAULT_API_URL})")
     if exc.status is not None and 300 <= exc.status < 400:
-        return (f"{api_url} redirects (HTTP {exc.status}); use the address it redirects to as the API root "
-                "(often https:// instead of http://)")
+        return (f"{api_url} (from {source}) redirects (HTTP {exc.status}); use the address it redirects to as "
+                "the API root (often https:// instead of http://)")
     if exc.status is not None and exc.status < 500 and not isinstance(exc, (ForbiddenError, RateLimitedError)):
-        return _not_the_api_fix(api_url)
+        return _not_the_api_fix(api_url, source)
     return "retry later; if it persists, check the server's status or logs"
 
 
 def render_text(report: Report) -> str:
-    lines = [f"OpenPanel doctor for {report.api_url or '(no API root)'}"]
+    lines = [f"OpenPanel doctor for {report.api_url or '(no API root)'} (from {report.api_url_source or NOT_SET})",
+             f"  settings from {report.config}:" if report.config else "  settings:"]
+    for name, setting in report.settings.items():
+        value = setting.value if setting.value is not None else ("set, not shown" if setting.set else "-")
+        lines.append(f"    {LABELS.get(name, name)}: {value} ({setting.source})")
     for check in report.checks:
         lines.append(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
         if check.fix:
@@ -178,12 +377,13 @@ def render_text(report: Report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = diagnose(args.api_url, args.timeout)
-    secrets = [os.environ.get(ENV_CLIENT_SECRET)]
+    sources = read_stack_config(args.cwd, args.stack, os.environ)
+    report = diagnose(args.api_url, args.timeout, sources=sources)
+    secrets = [os.environ.get(ENV_CLIENT_SECRET), sources.stack_config.get(CONFIG_CLIENT_SECRET)]
     if args.json:
         payload = {**asdict(report), "ok": report.ok}
-        print(redact(json.dumps(payload, indent=2), secrets))
+        print(redact(json.dumps(payload, indent=2), [str(secret) for secret in secrets if secret]))
     else:
-        print(redact(render_text(report), secrets))
+        print(redact(render_text(report), [str(secret) for secret in secrets if secret]))
     sys.stdout.flush()
     return 0 if report.ok else 1

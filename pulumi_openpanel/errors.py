@@ -113,9 +113,12 @@ class ApiError(OpenPanelError):
             text += f". {self.hint}"
         return redact(text)
 
-    def gave_up(self, attempts: int, seconds: float) -> None:
-        """Say how long the retries went on before this error was the last word."""
-        self.tried = f"gave up after {attempts} attempts over {seconds:.0f} s"
+    def gave_up(self, attempts: int, seconds: float, *, budget: str = "") -> None:
+        """Say how long the retries went on before this error was the last word, and, given ``budget``,
+        which budget ended them."""
+        self.tried = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} over {seconds:.0f} s"
+        if budget:
+            self.tried += f": {budget}"
         self.args = (self._render(),)
 
     def __repr__(self) -> str:
@@ -160,8 +163,9 @@ class RateLimitedError(ApiError):
 
     hint = (
         "OpenPanel limits the requests of each client per time window; the provider paces itself to that "
-        "limit (openpanel:rateLimit) and retries, so seeing this means another program shares these "
-        "credentials or the retry budget ran out"
+        "limit (openpanel:rateLimit) and retries a refused request for as long as its rate-limit wait allows, "
+        "so seeing this means other programs kept these credentials' budget spent all that time: give each "
+        "pipeline a root client of its own, or allow a longer wait"
     )
 
     def __init__(

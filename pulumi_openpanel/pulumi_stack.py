@@ -196,6 +196,10 @@ class PulumiStack:
         known = [start for start in starts if start is not None]
         return max(known) if known else None
 
+    def name(self) -> str:
+        """The stack's name: ``stack`` when given, else the selected one (an error when none is selected)."""
+        return self.stack or self.run("stack", "--show-name", stack_flag=False).stdout.strip()
+
     def config(self) -> dict[str, Any]:
         """The stack config as the provider's ``configure`` sees it: key -> value, secrets decrypted."""
         found = self._json("config", "--json", "--show-secrets")

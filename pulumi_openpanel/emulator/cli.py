@@ -3,14 +3,17 @@
 It prints the API root and a root client's credentials as ``export`` lines, so that
 ``eval "$(pulumi-openpanel emulator ... &)"``-style scripts and humans can both use them.
 With ``--db`` the data and those credentials survive restarts. SIGINT and SIGTERM stop it, within
-a bounded time however many arrive (see ``stop_signals``). Only argparse is imported at module
-level: the web stack loads when the command actually runs.
+a bounded time however many arrive (see ``stop_signals``). The web stack loads only when the
+command actually runs.
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING, NoReturn
+
+from pulumi_openpanel.config import DEFAULT_RATE_LIMIT, parse_rate_limit
+from pulumi_openpanel.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pulumi_openpanel.emulator.server import EmulatorServer
@@ -25,15 +28,12 @@ PRIMARY_ROLE = "primary"
 SECOND_ROLE = "second"
 
 
-def _rate_limit(text: str) -> tuple[int, float]:
-    count, sep, seconds = text.partition("/")
+def _rate_limit(text: str) -> tuple[int, float] | None:
+    # The provider's grammar (config.parse_rate_limit), so that one text means the same limit on both sides.
     try:
-        limit, window = int(count), float(seconds)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected REQUESTS/SECONDS such as 20/10, got {text!r}") from None
-    if not sep or limit < 1 or window <= 0:
-        raise argparse.ArgumentTypeError(f"expected REQUESTS/SECONDS such as 20/10, got {text!r}")
-    return limit, window
+        return parse_rate_limit(text, "--rate-limit")
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -74,9 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits.add_argument(
         "--rate-limit",
         type=_rate_limit,
-        default=(20, 10.0),
+        default=DEFAULT_RATE_LIMIT,
         metavar="N/SECONDS",
-        help="requests allowed per client per window (default: 20/10, as OpenPanel)",
+        help="requests allowed per client per window, or off (default: {}/{:g}, as OpenPanel)".format(
+            *DEFAULT_RATE_LIMIT
+        ),
     )
     limits.add_argument("--no-rate-limit", action="store_true", help="do not limit request rates")
     parser.add_argument(

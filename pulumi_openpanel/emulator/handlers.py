@@ -69,7 +69,13 @@ def _data(payload: Any) -> ApiResponse:
     return json_response(200, {"data": payload})
 
 
-_SUCCESS = {"success": True}
+def _found(kind: str, payload: Any) -> ApiResponse:
+    """The object as the server wraps it, or its 404 when the store found none in the caller's organization."""
+    return not_found(kind) if payload is None else _data(payload)
+
+
+def _deleted(kind: str, deleted: bool) -> ApiResponse:
+    return json_response(200, {"success": True}) if deleted else not_found(kind)
 
 
 class ManageHandlers:
@@ -173,10 +179,7 @@ class ManageHandlers:
     def get_project(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        project = self.store.get_project(caller.organization_id, params["id"])
-        if project is None:
-            return not_found("Project")
-        return _data(project)
+        return _found("Project", self.store.get_project(caller.organization_id, params["id"]))
 
     def create_project(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
@@ -205,17 +208,12 @@ class ManageHandlers:
             changes["domain"] = strip_trailing_slashes(body["domain"]) if body["domain"] else None
         if "cors" in body:
             changes["cors"] = [strip_trailing_slashes(entry) for entry in body["cors"]]
-        project = self.store.update_project(caller.organization_id, params["id"], changes)
-        if project is None:
-            return not_found("Project")
-        return _data(project)
+        return _found("Project", self.store.update_project(caller.organization_id, params["id"], changes))
 
     def delete_project(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        if not self.store.soft_delete_project(caller.organization_id, params["id"]):
-            return not_found("Project")
-        return json_response(200, _SUCCESS)
+        return _deleted("Project", self.store.soft_delete_project(caller.organization_id, params["id"]))
 
     # Clients -------------------------------------------------------------------------------
 
@@ -228,10 +226,7 @@ class ManageHandlers:
     def get_client(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        client = self.store.get_client(caller.organization_id, uuid_column_value(params["id"]))
-        if client is None:
-            return not_found("Client")
-        return _data(client)
+        return _found("Client", self.store.get_client(caller.organization_id, uuid_column_value(params["id"])))
 
     def create_client(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
@@ -248,17 +243,13 @@ class ManageHandlers:
     def update_client(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        client = self.store.rename_client(caller.organization_id, uuid_column_value(params["id"]), body.get("name"))
-        if client is None:
-            return not_found("Client")
-        return _data(client)
+        client_id = uuid_column_value(params["id"])
+        return _found("Client", self.store.rename_client(caller.organization_id, client_id, body.get("name")))
 
     def delete_client(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        if not self.store.delete_client(caller.organization_id, uuid_column_value(params["id"])):
-            return not_found("Client")
-        return json_response(200, _SUCCESS)
+        return _deleted("Client", self.store.delete_client(caller.organization_id, uuid_column_value(params["id"])))
 
     # References ----------------------------------------------------------------------------
 
@@ -271,10 +262,7 @@ class ManageHandlers:
     def get_reference(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        reference = self.store.get_reference(caller.organization_id, uuid_column_value(params["id"]))
-        if reference is None:
-            return not_found("Reference")
-        return _data(reference)
+        return _found("Reference", self.store.get_reference(caller.organization_id, uuid_column_value(params["id"])))
 
     def create_reference(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
@@ -302,17 +290,13 @@ class ManageHandlers:
             changes["description"] = body["description"]
         if "datetime" in body:
             changes["date_ms"] = _date_or_fault(body["datetime"])
-        reference = self.store.update_reference(caller.organization_id, reference_id, changes)
-        if reference is None:
-            return not_found("Reference")
-        return _data(reference)
+        return _found("Reference", self.store.update_reference(caller.organization_id, reference_id, changes))
 
     def delete_reference(
         self, caller: ClientAuth, params: dict[str, str], body: dict[str, Any], request: ApiRequest
     ) -> ApiResponse:
-        if not self.store.delete_reference(caller.organization_id, uuid_column_value(params["id"])):
-            return not_found("Reference")
-        return json_response(200, _SUCCESS)
+        reference_id = uuid_column_value(params["id"])
+        return _deleted("Reference", self.store.delete_reference(caller.organization_id, reference_id))
 
     # Dashboards and reports (ownership of :projectId checked in handle) -------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -80,13 +81,98 @@ def test_429_without_retry_after_backs_off() -> None:
     assert server.requests[1].at - server.requests[0].at >= 0.25
 
 
-def test_429_beyond_the_time_budget_is_raised_at_once() -> None:
-    policy = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=8.0, max_elapsed=30.0)
+def test_429_asking_for_more_than_the_rate_limit_wait_is_raised_at_once() -> None:
+    policy = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=8.0, max_elapsed=1000.0, rate_limit_wait=30.0)
     api, server = retrying(too_many("60"), respond(200, PROJECT), policy=policy)
     with pytest.raises(RateLimitedError) as caught:
         api.get_project("probe-project")
     assert caught.value.retry_after == 60
     assert len(server.requests) == 1
+    assert server.clock.sleeps == []
+    assert "rate-limit wait of 30 s (openpanel:rateLimitWait or OPENPANEL_RATE_LIMIT_WAIT)" in str(caught.value)
+
+
+# A 429 proves the request was not processed: it is budgeted by time, never by attempts.
+TIME_ONLY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=8.0, max_elapsed=20.0, rate_limit_wait=300.0)
+
+
+@pytest.mark.parametrize("method", sorted(CALLS))
+def test_a_long_run_of_429s_ends_in_success(method: str) -> None:
+    call, answer = CALLS[method]
+    refusals = 4 * TIME_ONLY.max_attempts
+    api, server = retrying(*[too_many("5")] * refusals, respond(200, answer), policy=TIME_ONLY)
+    call(api)
+    assert [seen.method for seen in server.requests] == [method] * (refusals + 1)
+    gaps = [later.at - earlier.at for earlier, later in zip(server.requests, server.requests[1:], strict=False)]
+    assert all(gap >= 5 for gap in gaps)
+    # Well past max_elapsed too: that budget is the failures', and the rate limit's waits do not count in it.
+    assert server.requests[-1].at - server.requests[0].at > TIME_ONLY.max_elapsed
+
+
+@pytest.mark.parametrize("retry_after", ["10", None])
+def test_429s_beyond_the_rate_limit_wait_end_in_an_error_naming_the_time(retry_after: str | None) -> None:
+    policy = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=8.0, max_elapsed=20.0, rate_limit_wait=120.0)
+    api, server = retrying(too_many(retry_after), policy=policy, rand=lambda: 0.0)
+    with pytest.raises(RateLimitedError) as caught:
+        api.get_project("probe-project")
+    attempts = len(server.requests)
+    assert attempts > policy.max_attempts
+    tried = server.clock.monotonic() - server.requests[0].at
+    assert tried <= policy.rate_limit_wait
+    assert tried > policy.rate_limit_wait - 8.0 - 10.0  # it stopped only when the next wait did not fit
+    message = str(caught.value)
+    assert f"gave up after {attempts} attempts over {tried:.0f} s" in message, message
+    assert f"refused for rate limit {attempts} times" in message
+    assert "rate-limit wait of 120 s (openpanel:rateLimitWait or OPENPANEL_RATE_LIMIT_WAIT)" in message
+
+
+def test_a_zero_rate_limit_wait_raises_the_first_429() -> None:
+    policy = RetryPolicy(max_attempts=5, rate_limit_wait=0.0)
+    api, server = retrying(too_many("1"), respond(200, PROJECT), policy=policy)
+    with pytest.raises(RateLimitedError) as caught:
+        api.get_project("probe-project")
+    assert len(server.requests) == 1 and server.clock.sleeps == []
+    assert "gave up" not in str(caught.value)
+
+
+def test_server_errors_stay_bounded_by_attempts_among_429s() -> None:
+    # 429, 503, 429, 503, ...: the 429s take nothing from the failures' budget, and give none to it either.
+    api, server = retrying(*[too_many("2"), respond(503, text="down")] * 10, policy=TIME_ONLY)
+    with pytest.raises(ServerError) as caught:
+        api.get_project("probe-project")
+    assert len(server.requests) == 2 * TIME_ONLY.max_attempts
+    assert f"gave up after {2 * TIME_ONLY.max_attempts} attempts" in str(caught.value)
+
+
+def test_waiting_out_the_rate_limit_leaves_the_failures_their_time() -> None:
+    # 50 s behind a 429, then a 503: max_elapsed (20 s) still allows the 503 its retries.
+    api, server = retrying(too_many("50"), respond(503, text="down"), respond(200, PROJECT), policy=TIME_ONLY)
+    api.get_project("probe-project")
+    assert len(server.requests) == 3
+    assert server.requests[1].at - server.requests[0].at >= 50
+
+
+@pytest.mark.parametrize("retry", [1, 2, 5])
+def test_429_waits_are_the_servers_plus_a_jittered_backoff(retry: int) -> None:
+    """Processes refused in one window are told the same retry-after; the random part of the backoff
+    on top of it keeps them from all coming back at the same instant."""
+    gaps: dict[float, float] = {}
+    for rand in (0.0, 0.999999):
+        api, server = retrying(*[too_many("7")] * retry, respond(200, PROJECT), policy=TIME_ONLY,
+                               rand=functools.partial(float, rand), rate_limit=False)
+        api.get_project("probe-project")
+        gaps[rand] = server.requests[retry].at - server.requests[retry - 1].at
+    d = ceiling(TIME_ONLY, retry)
+    assert gaps[0.0] == pytest.approx(7 + d / 2)
+    assert gaps[0.999999] == pytest.approx(7 + d, rel=1e-5)
+
+
+def test_a_429_without_retry_after_waits_for_the_windows_reset() -> None:
+    headers = {"x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "6"}
+    refused = respond(429, {"status": 429, "message": "rate limit"}, headers=headers)
+    api, server = retrying(refused, respond(200, PROJECT), policy=TIME_ONLY, rand=lambda: 0.0, rate_limit=False)
+    api.get_project("probe-project")
+    assert server.requests[1].at - server.requests[0].at == pytest.approx(6 + 0.25)
 
 
 # -- 5xx and transport errors -------------------------------------------------------------------------
@@ -162,8 +248,8 @@ def test_client_errors_are_never_retried(method: str, status: int) -> None:
 @pytest.mark.parametrize("max_attempts", [1, 2, 3, 6])
 @pytest.mark.parametrize(
     "failure",
-    [respond(500, text="Internal server error"), fail(httpx.ReadTimeout), too_many("1")],
-    ids=["500", "ReadTimeout", "429"],
+    [respond(500, text="Internal server error"), fail(httpx.ReadTimeout)],
+    ids=["500", "ReadTimeout"],
 )
 def test_attempts_are_bounded(max_attempts: int, failure: Reply) -> None:
     policy = RetryPolicy(max_attempts=max_attempts, base_delay=0.5, max_delay=8.0, max_elapsed=1000.0)
@@ -244,7 +330,8 @@ def test_backoff_is_capped() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_attempts": 0}, {"base_delay": -1.0}, {"max_delay": -1.0}, {"max_elapsed": -1.0}],
+    [{"max_attempts": 0}, {"base_delay": -1.0}, {"max_delay": -1.0}, {"max_elapsed": -1.0},
+     {"rate_limit_wait": -1.0}],
 )
 def test_retry_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):

@@ -15,6 +15,7 @@ from pulumi_openpanel import config
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import (
     DEFAULT_RATE_LIMIT,
+    DEFAULT_RATE_LIMIT_WAIT,
     ApiSettings,
     manage_api,
     pacing_dir,
@@ -33,6 +34,28 @@ def test_defaults_are_openpanels_limit_thirty_seconds_and_four_retries() -> None
     assert settings.rate_limit == DEFAULT_RATE_LIMIT == (20, 10.0)
     assert (settings.timeout, settings.connect_timeout, settings.retry.max_attempts) == (30.0, 10.0, 5)
     assert ApiSettings().rate_limit == DEFAULT_RATE_LIMIT
+    assert settings.retry.rate_limit_wait == ApiSettings().retry.rate_limit_wait == DEFAULT_RATE_LIMIT_WAIT == 300.0
+
+
+@pytest.mark.parametrize(
+    ("stack_config", "environ", "expected"),
+    [
+        ({"openpanel:rateLimitWait": "600"}, {"OPENPANEL_RATE_LIMIT_WAIT": "5"}, 600.0),
+        ({"openpanel:rateLimitWait": 0}, {}, 0.0),
+        ({}, {"OPENPANEL_RATE_LIMIT_WAIT": " 45.5 "}, 45.5),
+        ({}, {}, 300.0),
+    ],
+)
+def test_the_rate_limit_wait_comes_from_stack_config_then_environment(
+    stack_config: dict[str, object], environ: dict[str, str], expected: float
+) -> None:
+    settings = settings_from(stack_config, environ)
+    assert settings.retry.rate_limit_wait == expected
+    assert settings.retry.max_attempts == 5  # a budget of its own: the retries' count is left alone
+
+
+def test_the_rate_limit_wait_is_a_setting_the_provider_reads() -> None:
+    assert "openpanel:rateLimitWait" in config.SETTINGS_KEYS
 
 
 @pytest.mark.parametrize(
@@ -73,6 +96,11 @@ def test_stack_config_wins_over_the_environment_for_each_tuning_setting() -> Non
         ({"OPENPANEL_REQUEST_TIMEOUT": "inf"}, "OPENPANEL_REQUEST_TIMEOUT must be a positive number of seconds"),
         ({"OPENPANEL_MAX_RETRIES": "-1"}, "environment variable OPENPANEL_MAX_RETRIES must be a whole number"),
         ({"OPENPANEL_RATE_LIMIT": "lots"}, "environment variable OPENPANEL_RATE_LIMIT must be REQUESTS/SECONDS"),
+        ({"OPENPANEL_RATE_LIMIT_WAIT": "-1"}, "environment variable OPENPANEL_RATE_LIMIT_WAIT must be a number of "
+                                              "seconds >= 0"),
+        ({"OPENPANEL_RATE_LIMIT_WAIT": "forever"}, "OPENPANEL_RATE_LIMIT_WAIT must be a number of seconds >= 0"),
+        ({"OPENPANEL_RATE_LIMIT_WAIT": "inf"}, "OPENPANEL_RATE_LIMIT_WAIT must be a number of seconds >= 0"),
+        ({"OPENPANEL_RATE_LIMIT_WAIT": "nan"}, "OPENPANEL_RATE_LIMIT_WAIT must be a number of seconds >= 0"),
     ],
 )
 def test_a_bad_tuning_value_is_refused_by_name(environ: dict[str, str], needle: str) -> None:

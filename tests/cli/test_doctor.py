@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,7 @@ import pytest
 from pulumi_openpanel import cli
 from pulumi_openpanel.doctor import diagnose, render_text
 from pulumi_openpanel.models import ClientCreate
-from tests.support.fixtures import credentials_env, provider_env, session_api
+from tests.support.fixtures import credentials_env, direct_api, provider_env, session_api
 from tests.support.manage import unique_name
 from tests.support.target import OpenPanelTarget
 
@@ -39,6 +40,7 @@ DOCTOR_VARIABLES = (
     "OPENPANEL_RATE_LIMIT",
     "OPENPANEL_REQUEST_TIMEOUT",
     "OPENPANEL_MAX_RETRIES",
+    "OPENPANEL_RATE_LIMIT_WAIT",
 )
 WRONG_SECRET = "sec_" + "5" * 20
 
@@ -75,8 +77,11 @@ class Doctor:
 
 @pytest.fixture
 def doctor(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], openpanel: OpenPanelTarget
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], openpanel: OpenPanelTarget, tmp_path: Path
 ) -> Iterator[Doctor]:
+    # Outside any Pulumi project: doctor then reads the environment alone and never starts `pulumi`
+    # (the repository root has a Pulumi.yaml, and `pulumi` would use the developer's ~/.pulumi).
+    monkeypatch.chdir(tmp_path)
     runner = Doctor(monkeypatch, capsys)
     yield runner
     runner.assert_never_printed(openpanel.client_secret, openpanel.other_client_secret, WRONG_SECRET)
@@ -136,6 +141,23 @@ def test_doctor_text_for_a_working_setup(doctor: Doctor, openpanel: OpenPanelTar
     assert "FAIL" not in out and "fix:" not in out
 
 
+def test_doctor_reports_a_long_429_at_once(doctor: Doctor, fresh_emulator: Callable[..., Any]) -> None:
+    """A diagnosis stays quick: a 429 that asks for a minute is reported, not waited out for the minutes
+    a `pulumi up` would give it (the provider's rate-limit wait); doctor waits --timeout at most."""
+    server = fresh_emulator(rate_limit=(1, 60))
+    seed = server.seed_organization("Doctor busy")
+    direct_api(server.api_url, seed.client_id, seed.client_secret, paced=False).list_projects()  # the window's one
+
+    started = time.monotonic()
+    code, payload = doctor.run_json(credentials_env(server.api_url, seed.client_id, seed.client_secret, paced=False),
+                                    "--timeout", "2")
+
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert any("HTTP 429" in check["detail"] for check in payload["checks"] if not check["ok"]), payload["checks"]
+    doctor.assert_never_printed(seed.client_secret)
+
+
 def test_doctor_reports_rate_limit_headroom(doctor: Doctor, fresh_emulator: Callable[..., Any]) -> None:
     server = fresh_emulator()  # the real 20 requests / 10 s limit
     seed = server.seed_organization("Doctor rate limit")
@@ -150,14 +172,14 @@ def test_doctor_reports_rate_limit_headroom(doctor: Doctor, fresh_emulator: Call
     doctor.assert_never_printed(seed.client_secret)
 
 
-def test_doctor_as_a_command(openpanel: OpenPanelTarget) -> None:
+def test_doctor_as_a_command(openpanel: OpenPanelTarget, tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("OPENPANEL_")}
     env.update(credentials_env(openpanel.api_url, openpanel.client_id, openpanel.client_secret))
 
     finished = subprocess.run(
         [sys.executable, "-m", "pulumi_openpanel.cli", "doctor", "--json"],
         env=env,
-        cwd=REPOSITORY,
+        cwd=tmp_path,  # not a Pulumi project: the environment alone
         capture_output=True,
         text=True,
         timeout=120,
@@ -168,6 +190,9 @@ def test_doctor_as_a_command(openpanel: OpenPanelTarget) -> None:
     assert payload["ok"] is True
     assert payload["counts"] == _organization_counts(openpanel)
     assert isinstance(payload["round_trip_ms"], (int, float))
+    assert payload["config"].startswith("the environment only (no Pulumi.yaml in ")
+    assert payload["settings"]["client_secret"] == {"value": None, "source": "environment variable "
+                                                    "OPENPANEL_CLIENT_SECRET", "set": True}
     if openpanel.acceptance:
         assert payload["rate_limit"]["remaining"] is not None
     assert openpanel.client_secret not in finished.stdout + finished.stderr
@@ -197,8 +222,10 @@ def test_a_wrong_secret(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
 
     assert code == 1
     failure = _only_failure(payload)
+    assert failure["name"] == "credentials"
     assert "Invalid client secret" in failure["detail"]
-    assert "OPENPANEL_CLIENT_SECRET does not match" in failure["fix"]
+    assert "client secret (from environment variable OPENPANEL_CLIENT_SECRET)" in failure["fix"]
+    assert [check["name"] for check in payload["checks"]] == ["API root", "credentials"]
 
 
 def test_an_unknown_client_id(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
@@ -206,8 +233,9 @@ def test_an_unknown_client_id(doctor: Doctor, openpanel: OpenPanelTarget) -> Non
 
     assert code == 1
     failure = _only_failure(payload)
+    assert failure["name"] == "credentials"
     assert "Invalid client id" in failure["detail"]
-    assert "OPENPANEL_CLIENT_ID is not a client of this server" in failure["fix"]
+    assert "(from environment variable OPENPANEL_CLIENT_ID) is not a client of this server" in failure["fix"]
 
 
 def test_a_client_id_that_is_not_a_uuid(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
@@ -236,6 +264,7 @@ def test_a_client_that_is_not_root(doctor: Doctor, openpanel: OpenPanelTarget) -
 
     assert code == 1
     failure = _only_failure(payload)
+    assert failure["name"] == "credentials"
     assert "Only root clients" in failure["detail"]
     assert "type root" in failure["fix"]
     doctor.assert_never_printed(writer.secret.get_secret_value())
@@ -246,7 +275,8 @@ def test_an_api_url_that_is_not_a_url(doctor: Doctor, openpanel: OpenPanelTarget
 
     assert code == 1
     failure = _only_failure(payload)
-    assert "--api-url" in failure["fix"] and "OPENPANEL_API_URL" in failure["fix"]
+    assert failure["name"] == "API root"
+    assert "--api-url" in failure["detail"] and "set --api-url to the API root" in failure["fix"]
 
 
 def test_a_timeout_must_be_positive(doctor: Doctor, openpanel: OpenPanelTarget) -> None:
@@ -273,7 +303,7 @@ def test_an_unreachable_api_root(doctor: Doctor, openpanel: OpenPanelTarget) -> 
 
     assert code == 1
     failure = _only_failure(payload)
-    assert failure["name"] == "api"
+    assert failure["name"] == "API root"
     assert "no answer" in failure["detail"]
     assert nowhere in failure["fix"] and "reachable" in failure["fix"]
 
@@ -287,8 +317,10 @@ def test_an_api_root_without_its_prefix(doctor: Doctor, fresh_emulator: Callable
 
     assert code == 1
     failure = _only_failure(payload)
+    assert failure["name"] == "API root"
     assert "no /manage routes" in failure["fix"]
     assert f"{server.base_url}/api" in failure["fix"]
+    assert "(from environment variable OPENPANEL_API_URL)" in failure["fix"]
 
     # The suggested root is the right one.
     code, payload = doctor.run_json(env, "--api-url", f"{server.base_url}/api")
@@ -367,7 +399,7 @@ def test_something_that_is_not_the_api(
 
     assert code == 1
     failure = _only_failure(payload)
-    assert failure["name"] == "api"
+    assert failure["name"] == "API root"
     assert expected_fix in failure["fix"]
     assert site in failure["fix"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
 import signal
@@ -19,7 +20,8 @@ import httpx
 import pytest
 
 from pulumi_openpanel.cli import main as pulumi_openpanel_main
-from pulumi_openpanel.emulator.cli import _FORCED_STOP_TIMEOUT
+from pulumi_openpanel.config import DEFAULT_RATE_LIMIT, parse_rate_limit
+from pulumi_openpanel.emulator.cli import _FORCED_STOP_TIMEOUT, add_arguments
 from pulumi_openpanel.emulator.stop_signals import STOP_SIGNALS, StopSignals
 from tests.support.imports import modules_loaded_by
 
@@ -355,6 +357,19 @@ def test_bad_rate_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
         pulumi_openpanel_main(["emulator", "--rate-limit", "fast"])
     assert exit_info.value.code == 2
     assert "REQUESTS/SECONDS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["20/10", " 5 / 2.5 ", "off", "OFF"])
+def test_rate_limit_reads_like_the_providers_setting(text: str) -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["--rate-limit", text]).rate_limit == parse_rate_limit(text, "openpanel:rateLimit")
+
+
+def test_rate_limit_default_is_openpanels() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).rate_limit == DEFAULT_RATE_LIMIT
 
 
 def test_help_through_the_main_command(capsys: pytest.CaptureFixture[str]) -> None:
