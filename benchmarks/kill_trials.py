@@ -30,6 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tests.support.home import private_pacing_dir
 from tests.support.kill_trials import (
     KillPlan,
     Moment,
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report: dict[str, Any] = {"settings": {k: getattr(args, k) for k in ("trials", "projects", "clients", "references",
                                                                          "latency", "rate_limit", "linger")}}
-    with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch, private_pacing_dir():
         try:
             full_run, plan, results = run_trials(toolchain.bin_dir, Path(scratch), args, recover=True)
             report["full_run_seconds"] = round(full_run, 1)

@@ -20,6 +20,8 @@ import statistics
 import subprocess
 import sys
 
+from pulumi_openpanel.config import DEFAULT_RATE_LIMIT
+from tests.support.home import private_pacing_dir
 from tests.support.scenarios import provider_sizes, run_scenarios, table
 
 
@@ -39,8 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-limit", action="store_true", help="emulator and provider without rate limit")
     args = parser.parse_args(argv)
-    figures = run_scenarios(args.groups, rate_limit=None if args.no_limit else (20, 10.0),
-                            failure_rate=args.failure_rate, seed=args.seed)
+    with private_pacing_dir():
+        figures = run_scenarios(args.groups, rate_limit=None if args.no_limit else DEFAULT_RATE_LIMIT,
+                                failure_rate=args.failure_rate, seed=args.seed)
     print(table(figures))
     for failed in (f for f in figures if f.failed):
         print(f"\n{failed.scenario} failed:\n{failed.error}")

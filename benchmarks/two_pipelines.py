@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from pulumi_openpanel.emulator import EmulatorServer
+from tests.support.home import private_pacing_dir
 from tests.support.pipelines import Pipeline, Together, make_pipelines, run_together
 from tests.support.pulumi_cli import Run, locate_toolchain
 
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{'requests':>8} {'429s':>5} {'floor s':>7} {'window s':>8} {'wall/floor':>10}")
     print(header)
     print("-" * len(header), flush=True)
-    with tempfile.TemporaryDirectory(prefix="openpanel-two-pipelines-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="openpanel-two-pipelines-") as scratch, private_pacing_dir():
         for round_ in range(args.rounds):
             for shared in (False, True):
                 where = Path(scratch) / f"round-{round_}-{'shared' if shared else 'separate'}"

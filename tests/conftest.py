@@ -11,15 +11,13 @@ in this process and in every ``pulumi`` the tests start: no test writes under th
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pulumi_openpanel.config import ENV_PACING_DIR
+from tests.support.home import private_pacing_dir
 from tests.support.target import OpenPanelTarget, acceptance_target
 
 if TYPE_CHECKING:
@@ -28,19 +26,16 @@ if TYPE_CHECKING:
 # Shared fixtures (uid, proxy, api, make_project, pulumi_bin) for every suite.
 pytest_plugins = ["tests.support.fixtures"]
 
-_PACING_DIR: list[str] = []
+_SESSION = contextlib.ExitStack()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Set before any test module is imported, so that even settings made at import time see it."""
-    directory = tempfile.mkdtemp(prefix="openpanel-pacing-")
-    _PACING_DIR.append(directory)
-    os.environ[ENV_PACING_DIR] = directory
+    _SESSION.enter_context(private_pacing_dir())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for directory in _PACING_DIR:
-        shutil.rmtree(directory, ignore_errors=True)
+    _SESSION.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import (
     DEFAULT_RATE_LIMIT,
     DEFAULT_RATE_LIMIT_WAIT,
+    ENV_PACING_DIR,
     ApiSettings,
     manage_api,
     pacing_dir,
@@ -23,6 +24,7 @@ from pulumi_openpanel.config import (
     settings_from,
 )
 from pulumi_openpanel.errors import ConfigurationError
+from tests.support.home import private_pacing_dir
 
 from .fakes import CLIENT_ID, SECRET
 
@@ -170,3 +172,14 @@ def test_the_suite_keeps_the_pacing_state_in_a_temporary_directory() -> None:
     directory = ApiSettings().pacing_dir
     assert directory is not None and directory == pacing_dir(os.environ)
     assert Path(tempfile.gettempdir()) in directory.parents
+
+
+def test_a_private_pacing_dir_is_put_back_and_removed() -> None:
+    """What the suite and the benchmarks use to stay out of the user's home (tests/support/fixtures.py)."""
+    before = os.environ.get(ENV_PACING_DIR)
+    with private_pacing_dir() as directory:
+        assert ApiSettings().pacing_dir == directory
+        assert directory.is_dir() and Path(tempfile.gettempdir()) in directory.parents
+        assert directory != (Path(before) if before else None)
+    assert os.environ.get(ENV_PACING_DIR) == before
+    assert not directory.exists()
