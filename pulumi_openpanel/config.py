@@ -337,6 +337,16 @@ def locate_credentials(
     }
 
 
+def is_client_id(value: str) -> bool:
+    """Whether a client id setting has the form the provider accepts (a UUID, as Python reads one); what
+    fails it is never shown, since it may be a secret pasted into the wrong setting."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def resolve_credentials(
     connection: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
@@ -367,14 +377,12 @@ def resolve_credentials(
             f"pulumi config set --secret {CONFIG_CLIENT_SECRET} ...)"
         )
     assert client_id is not None and client_secret is not None
-    try:
-        uuid.UUID(client_id)
-    except ValueError:
+    if not is_client_id(client_id):
         # The value is not echoed: a secret pasted into the wrong setting must not be printed.
         raise ConfigurationError(
             f"the OpenPanel client id from {id_source} must be a UUID such as "
             f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
-        ) from None
+        )
     url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
     sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
                "client_id": id_source, "client_secret": secret_source}

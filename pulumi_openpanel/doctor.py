@@ -16,7 +16,6 @@ import os
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from pulumi_openpanel.config import (
     SETTINGS_KEYS,
     RetryPolicy,
     api_root_suggestion,
+    is_client_id,
     locate_credentials,
     locate_settings,
     manage_api,
@@ -215,20 +215,12 @@ def describe_settings(connection: Mapping[str, Any] | None, sources: ConfigSourc
             settings[name] = Setting(None, NOT_SET, set=False)
         elif name == "client_secret":
             settings[name] = Setting(None, source)
-        elif name == "client_id" and not _is_uuid(value):
+        elif name == "client_id" and not is_client_id(value):
             # Not shown: what is not an id may be a secret pasted into the wrong setting.
             settings[name] = Setting(None, source)
         else:
             settings[name] = Setting(value, source)
     return settings
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping[str, str] | None = None,
