@@ -137,8 +137,10 @@ def test_threads_never_exceed_the_limit_in_any_window(threads: int, each: int, l
         try:
             barrier.wait()
             for _ in range(each):
-                limiter.acquire()
-                # The limiter's own reading, taken under its lock when it granted the slot.
+                # take(), not acquire(): acquire() reads the clock once more after the grant, outside
+                # the lock, when another thread's sleep may already have moved the fake time on. The
+                # last reading take() makes is the one it granted the slot on, under its lock.
+                limiter.take()
                 granted_at = clock.last_read()
                 with times_lock:
                     times.append(granted_at)
