@@ -257,17 +257,11 @@ def locate_settings(
     stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
 ) -> dict[str, tuple[str | None, str]]:
     """Each tuning setting's raw text and where it came from (stack config, else the environment), or
-    ``(None, "")`` when neither has it and the default applies. The one precedence of these settings."""
-    found: dict[str, tuple[str | None, str]] = {}
-    for name, (key, env) in TUNING.items():
-        value = stack_config.get(key)
-        if value not in (None, ""):
-            found[name] = (str(value).strip(), config_source(key, stack_name))
-        elif environ.get(env):
-            found[name] = (environ[env].strip(), f"environment variable {env}")
-        else:
-            found[name] = (None, "")
-    return found
+    ``(None, "")`` when neither has it and the default applies."""
+    return {
+        name: _first(*_stack_then_environment(stack_config, environ, key, env, stack_name))
+        for name, (key, env) in TUNING.items()
+    }
 
 
 def settings_from(
@@ -294,10 +288,20 @@ def settings_from(
 
 
 def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
+    """The first candidate that has a value, stripped, with its source: the one precedence of every
+    setting (connection, then stack config, then environment). Empty or blank text counts as unset; a
+    value that is not text (a number in the stack's YAML) is read as its text."""
     for value, source in candidates:
-        if isinstance(value, str) and value.strip():
-            return value.strip(), source
+        text = "" if value is None else str(value).strip()
+        if text:
+            return text, source
     return None, ""
+
+
+def _stack_then_environment(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], key: str, env: str, stack_name: str | None
+) -> tuple[tuple[Any, str], tuple[Any, str]]:
+    return (stack_config.get(key), config_source(key, stack_name)), (environ.get(env), f"environment variable {env}")
 
 
 # Each credential: its connection wire key and argument name, stack config key and environment variable.
@@ -330,8 +334,7 @@ def locate_credentials(
     return {
         name: _first(
             (connection.get(wire), given_as.get(wire, f"connection {arg}")),
-            (stack_config.get(key), config_source(key, stack_name)),
-            (environ.get(env), f"environment variable {env}"),
+            *_stack_then_environment(stack_config, environ, key, env, stack_name),
         )
         for name, (wire, arg, key, env) in CREDENTIALS.items()
     }

@@ -90,6 +90,19 @@ def test_stack_config_wins_over_the_environment_for_each_tuning_setting() -> Non
     assert from_env.rate_limit is None
 
 
+def test_a_blank_tuning_value_falls_through_as_a_blank_credential_does() -> None:
+    """One precedence for every setting: blank text in the stack config is unset, so the environment's
+    value applies (it used to be read as set, and refused as an empty number)."""
+    settings = settings_from(
+        {"openpanel:requestTimeout": "  ", "openpanel:maxRetries": "", "openpanel:rateLimit": " "},
+        {"OPENPANEL_REQUEST_TIMEOUT": "7", "OPENPANEL_MAX_RETRIES": "2", "OPENPANEL_RATE_LIMIT": "4/2"},
+    )
+    assert (settings.timeout, settings.retry.max_attempts, settings.rate_limit) == (7.0, 3, (4, 2.0))
+    found = config.locate_settings({"openpanel:maxRetries": 3}, {"OPENPANEL_REQUEST_TIMEOUT": " \t"})
+    assert found["max_retries"] == ("3", "stack config openpanel:maxRetries")
+    assert found["request_timeout"] == (None, "")
+
+
 @pytest.mark.parametrize(
     ("environ", "needle"),
     [
