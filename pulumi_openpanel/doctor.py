@@ -113,7 +113,6 @@ class ConfigSources:
 
     summary: str
     stack_name: str | None = None
-    project_dir: str | None = None
     stack_config: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -147,7 +146,6 @@ def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str,
     return ConfigSources(
         summary=f"stack config of stack {name} (pulumi config in {directory}), then the environment",
         stack_name=name,
-        project_dir=str(directory),
         stack_config=config,
     )
 

@@ -126,10 +126,6 @@ class Plan:
     def blocked(self) -> bool:
         return bool(self.problems) or any(f.outcome in Finding.BLOCKING for f in self.findings)
 
-    @property
-    def pending_count(self) -> int:
-        return len(self.findings) + len(self.other_pending) + len(self.foreign_creates)
-
 
 # -- reading the state ----------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 # Where the provider's API root and credentials come from in the environment; all three set: acceptance mode.
 CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
-OTHER_ORG_VARIABLES = ("OTHER_ORG_CLIENT_ID", "OTHER_ORG_CLIENT_SECRET")
 
 
 @dataclass(frozen=True)
