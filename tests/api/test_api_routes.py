@@ -198,11 +198,20 @@ def test_update_project_sends_only_the_fields_set(update: ProjectUpdate, expecte
     assert project.name == "Renamed"
 
 
-def test_delete_project_sends_no_body() -> None:
+@pytest.mark.parametrize(
+    ("delete", "object_id", "path"),
+    [
+        (ManageApi.delete_project, "probe-project", "/manage/projects/probe-project"),
+        (ManageApi.delete_client, OTHER_UUID, f"/manage/clients/{OTHER_UUID}"),
+        (ManageApi.delete_reference, REFERENCE_UUID, f"/manage/references/{REFERENCE_UUID}"),
+    ],
+    ids=["project", "client", "reference"],
+)
+def test_a_delete_sends_no_body(delete: Callable[[ManageApi, str], None], object_id: str, path: str) -> None:
     api, server = serve(respond(200, {"success": True}))
-    api.delete_project("probe-project")
+    delete(api, object_id)
     seen = server.last
-    assert (seen.method, seen.url.path) == ("DELETE", "/manage/projects/probe-project")
+    assert (seen.method, seen.url.path) == ("DELETE", path)
     assert_authenticated(seen)
     assert_no_body(seen)
 
@@ -293,15 +302,6 @@ def test_update_client_sends_the_name_only() -> None:
     assert_no_hash(client)
 
 
-def test_delete_client_sends_no_body() -> None:
-    api, server = serve(respond(200, {"success": True}))
-    api.delete_client(OTHER_UUID)
-    seen = server.last
-    assert (seen.method, seen.url.path) == ("DELETE", f"/manage/clients/{OTHER_UUID}")
-    assert_authenticated(seen)
-    assert_no_body(seen)
-
-
 # -- references ---------------------------------------------------------------------------------------
 
 
@@ -384,15 +384,6 @@ def test_clearing_a_reference_description_never_sends_null() -> None:
     api, server = serve(respond(200, {"data": reference_json(description="")}))
     api.update_reference(REFERENCE_UUID, ReferenceUpdate(description=None))
     assert server.last.json() == {"description": ""}
-
-
-def test_delete_reference_sends_no_body() -> None:
-    api, server = serve(respond(200, {"success": True}))
-    api.delete_reference(REFERENCE_UUID)
-    seen = server.last
-    assert (seen.method, seen.url.path) == ("DELETE", f"/manage/references/{REFERENCE_UUID}")
-    assert_authenticated(seen)
-    assert_no_body(seen)
 
 
 # -- dashboards and reports ---------------------------------------------------------------------------

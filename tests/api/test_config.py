@@ -24,31 +24,20 @@ ENV = {
 }
 
 
-def test_connection_wins_over_stack_config_and_environment() -> None:
-    creds = resolve_credentials(CONNECTION, STACK, ENV)
-    assert (creds.api_url, creds.client_id, creds.client_secret) == (
-        "https://conn.example.com/api",
-        CLIENT_ID,
-        "sec_conn",
-    )
-
-
-def test_stack_config_wins_over_environment() -> None:
-    creds = resolve_credentials(None, STACK, ENV)
-    assert (creds.api_url, creds.client_id, creds.client_secret) == (
-        "https://stack.example.com/api",
-        OTHER_UUID,
-        "sec_stack",
-    )
-
-
-def test_environment_is_the_last_resort() -> None:
-    creds = resolve_credentials({}, {}, ENV)
-    assert (creds.api_url, creds.client_id, creds.client_secret) == (
-        "https://env.example.com/api",
-        THIRD_UUID,
-        "sec_env",
-    )
+@pytest.mark.parametrize(
+    ("connection", "stack", "expected"),
+    [
+        (CONNECTION, STACK, ("https://conn.example.com/api", CLIENT_ID, "sec_conn")),
+        (None, STACK, ("https://stack.example.com/api", OTHER_UUID, "sec_stack")),
+        ({}, {}, ("https://env.example.com/api", THIRD_UUID, "sec_env")),
+    ],
+    ids=["connection-wins", "stack-config-wins-over-environment", "environment-last"],
+)
+def test_first_place_that_has_them_wins(
+    connection: dict[str, str] | None, stack: dict[str, str], expected: tuple[str, str, str]
+) -> None:
+    creds = resolve_credentials(connection, stack, ENV)
+    assert (creds.api_url, creds.client_id, creds.client_secret) == expected
 
 
 @pytest.mark.parametrize(
