@@ -17,6 +17,7 @@ Status lines: ``port N``, ``sent``, ``waiting``, then ``gave up <monotonic time>
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -63,6 +64,11 @@ def serve(status: Path) -> None:
     import grpc
 
     run = Run(watch=True)
+    # The real engine starts its plugins with SIGINT at its default even when `pulumi` itself was started
+    # with it ignored (Go's signal.Notify, which the CLI calls for SIGINT, undoes an inherited ignore), so
+    # the SDK's loop always hears it. A test run started that way (a background job of a shell script
+    # ignores SIGINT, and passes that on) must not make this stand-in deaf to the signal the test sends.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def create(request: bytes, context: grpc.ServicerContext) -> bytes:
         creates(status, run)
