@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET
+
 if TYPE_CHECKING:
     from pulumi_openpanel.emulator import EmulatorServer
 
 # Where the provider's API root and credentials come from in the environment; all three set: acceptance mode.
-CREDENTIAL_VARIABLES = ("OPENPANEL_API_URL", "OPENPANEL_CLIENT_ID", "OPENPANEL_CLIENT_SECRET")
+CREDENTIAL_VARIABLES = (ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
 
 
 @dataclass(frozen=True)
