@@ -364,14 +364,13 @@ def resolve_credentials(
     client_id, id_source = found["client_id"]
     client_secret, secret_source = found["client_secret"]
 
-    missing = [
-        f"the client {what}: connection=Connection({arg}=...), stack config {key}, or environment {env}"
-        for value, what, arg, key, env in (
-            (client_id, "id", "client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
-            (client_secret, "secret", "client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
-        )
-        if value is None
-    ]
+    missing = []
+    for name, what in (("client_id", "id"), ("client_secret", "secret")):
+        if found[name][0] is None:
+            _, arg, key, env = CREDENTIALS[name]
+            missing.append(
+                f"the client {what}: connection=Connection({arg}=...), stack config {key}, or environment {env}"
+            )
     if missing:
         raise MissingCredentialsError(
             "OpenPanel credentials are missing. Provide "

@@ -23,13 +23,11 @@ from typing import Any
 
 from pulumi_openpanel.config import (
     CONFIG_API_URL,
-    CONFIG_CLIENT_ID,
     CONFIG_CLIENT_SECRET,
     DEFAULT_API_URL,
     DEFAULT_RATE_LIMIT,
     DEFAULT_REQUEST_TIMEOUT,
     ENV_API_URL,
-    ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
     SETTINGS_KEYS,
     RetryPolicy,
@@ -40,6 +38,9 @@ from pulumi_openpanel.config import (
     manage_api,
     normalize_api_url,
     settings_from,
+)
+from pulumi_openpanel.config import (
+    CREDENTIALS as CREDENTIAL_SOURCES,
 )
 from pulumi_openpanel.errors import (
     ApiError,
@@ -312,14 +313,15 @@ def _failure(exc: ApiError) -> str:
 
 def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], sources: ConfigSources) -> str:
     if isinstance(exc, MissingCredentialsError):
-        missing = [name for name in ("client_id", "client_secret") if not settings[name].set]
-        config = {"client_id": f"pulumi config set {CONFIG_CLIENT_ID} <root client id>",
-                  "client_secret": f"pulumi config set --secret {CONFIG_CLIENT_SECRET} <its secret>"}
-        env = {"client_id": f"{ENV_CLIENT_ID}=<root client id>", "client_secret": f"{ENV_CLIENT_SECRET}=<its secret>"}
-        where = (" and ".join(config[name] for name in missing) + f" (stack {sources.stack_name}), or "
-                 if sources.stack_name else "")
-        return (f"{where}export {' '.join(env[name] for name in missing)} "
-                "(OpenPanel: Settings > Clients, a client of type root)")
+        config, env = [], []
+        for name, placeholder, flag in (("client_id", "<root client id>", ""),
+                                        ("client_secret", "<its secret>", "--secret ")):
+            if not settings[name].set:
+                _, _, key, variable = CREDENTIAL_SOURCES[name]
+                config.append(f"pulumi config set {flag}{key} {placeholder}")
+                env.append(f"{variable}={placeholder}")
+        where = f"{' and '.join(config)} (stack {sources.stack_name}), or " if sources.stack_name else ""
+        return f"{where}export {' '.join(env)} (OpenPanel: Settings > Clients, a client of type root)"
     if "client id" in str(exc):
         return f"set {settings['client_id'].source} to the id (a UUID) of a root client, not its name or secret"
     return "correct the setting named above (or unset it to use the default)"
@@ -369,11 +371,9 @@ def render_text(report: Report) -> str:
 def run(args: argparse.Namespace) -> int:
     sources = read_stack_config(args.cwd, args.stack, os.environ)
     report = diagnose(args.api_url, args.timeout, sources=sources)
-    secrets = [os.environ.get(ENV_CLIENT_SECRET), sources.stack_config.get(CONFIG_CLIENT_SECRET)]
-    if args.json:
-        payload = {**asdict(report), "ok": report.ok}
-        print(redact(json.dumps(payload, indent=2), [str(secret) for secret in secrets if secret]))
-    else:
-        print(redact(render_text(report), [str(secret) for secret in secrets if secret]))
+    found = [os.environ.get(ENV_CLIENT_SECRET), sources.stack_config.get(CONFIG_CLIENT_SECRET)]
+    secrets = [str(secret) for secret in found if secret]
+    text = json.dumps({**asdict(report), "ok": report.ok}, indent=2) if args.json else render_text(report)
+    print(redact(text, secrets))
     sys.stdout.flush()
     return 0 if report.ok else 1
