@@ -73,8 +73,11 @@ def format_line(method: str, url: httpx.URL, outcome: str, seconds: float, attem
 def write(line: str, environ: Mapping[str, str] | None = None) -> None:
     """Append one line to the log, if there is one; a log that cannot be written is skipped (warned once)."""
     where = target(environ)
-    if where is None:
-        return
+    if where is not None:
+        _append(where, line)
+
+
+def _append(where: str, line: str) -> None:
     data = line.encode("utf-8", "replace")
     try:
         with _LOCK:
@@ -105,11 +108,12 @@ def _on_response(response: httpx.Response) -> None:
 
 
 def _record(request: httpx.Request, outcome: str) -> None:
-    if target() is None:
+    where = target()
+    if where is None:
         return
     started = request.extensions.get(_STARTED)
     seconds = time.monotonic() - started if isinstance(started, float) else 0.0
-    write(format_line(request.method, request.url, outcome, seconds, request.extensions.get(ATTEMPT)))
+    _append(where, format_line(request.method, request.url, outcome, seconds, request.extensions.get(ATTEMPT)))
 
 
 def no_answer(exc: httpx.TransportError) -> None:
