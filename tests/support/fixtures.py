@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import ENV_PACING_DIR, Credentials
+from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PACING_DIR, Credentials
 from tests.support.manage import unique_suffix
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject, locate_toolchain
@@ -48,7 +48,7 @@ def credentials_env(api_url: str, client_id: str, client_secret: str, *, paced: 
 
     They also carry the session's pacing directory (tests/conftest.py), so that a process started with
     only these variables keeps its pacing state out of the user's home too."""
-    env = {"OPENPANEL_API_URL": api_url, "OPENPANEL_CLIENT_ID": client_id, "OPENPANEL_CLIENT_SECRET": client_secret}
+    env = {ENV_API_URL: api_url, ENV_CLIENT_ID: client_id, ENV_CLIENT_SECRET: client_secret}
     if os.environ.get(ENV_PACING_DIR):
         env[ENV_PACING_DIR] = os.environ[ENV_PACING_DIR]
     if not paced:

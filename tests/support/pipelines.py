@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulumi_openpanel.config import ENV_PACING_DIR
 from pulumi_openpanel.emulator import EmulatorServer
 from tests.support.fixtures import credentials_env
 from tests.support.pulumi_cli import PulumiProject, Run
@@ -91,7 +92,7 @@ def make_pipelines(server: EmulatorServer, client_id: str, client_secret: str, b
         uid = uuid.uuid4().hex[:8]
         pacing = shared if shared_pacing else scratch / f"pacing-{name}"
         pacing.mkdir(parents=True, exist_ok=True)
-        env = credentials_env(server.api_url, client_id, client_secret, OPENPANEL_PACING_DIR=str(pacing))
+        env = credentials_env(server.api_url, client_id, client_secret, **{ENV_PACING_DIR: str(pacing)})
         project = PulumiProject.from_source(groups_program(uid, groups), bin_dir, scratch / name, env=env)
         pipelines.append(Pipeline(name, uid, project, pacing))
     return pipelines
