@@ -10,6 +10,7 @@ name are part of the state format.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -225,6 +226,23 @@ def _check_connection(value: Any) -> dict[str, Any]:
     return checked
 
 
+def call_signature(resource: Resource) -> inspect.Signature:
+    """``(resource_name, opts=None, *, <inputs, required first>, adopt=None, connection=None)``: the keyword
+    form of a resource's constructor, as the generated overload declares it, without the type noise."""
+    positional, keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    inputs = [
+        inspect.Parameter(prop.name, keyword, default=inspect.Parameter.empty if prop.required else None)
+        for prop in resource.in_call_order
+    ]
+    return inspect.Signature([
+        inspect.Parameter("resource_name", positional),
+        inspect.Parameter("opts", positional, default=None),
+        *inputs,
+        inspect.Parameter(ADOPT, keyword, default=None),
+        inspect.Parameter(CONNECTION, keyword, default=None),
+    ])
+
+
 class ResourceArgs:
     """Base of the ``XxxArgs`` classes: their attributes are the resource's inputs."""
 
@@ -242,6 +260,25 @@ class OpenPanelResource(pulumi.dynamic.Resource):
 
     _provider_class: ClassVar[type[OpenPanelProvider]]
     _args_class: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each resource class the signature of its keyword form, from its schema.
+
+        The constructor that runs takes ``*args, **kwargs`` (both calling styles), which is all ``help()``
+        and ``inspect.signature`` could show; IDEs read the generated overloads instead, which only exist
+        for type checkers. So the readable form is set once here, on the class's ``__init__``.
+        """
+        super().__init_subclass__(**kwargs)
+        provider = cls.__dict__.get("_provider_class")
+        if provider is None:
+            return
+        signature = call_signature(provider.schema)
+        self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        # On the class's own __init__ (inspect reads the class's from it, less self), not on the class,
+        # where help() would list it as one more attribute.
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            init.__signature__ = signature.replace(parameters=[self, *signature.parameters.values()])
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         props, opts, connection = self._split_args(self._args_class, args, kwargs)

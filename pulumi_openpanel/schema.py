@@ -48,7 +48,7 @@ def _default_normalizer(value_type: Any) -> Callable[[Any], Any]:
 class Prop:
     """One input of a resource, which is also the output of the same name.
 
-    ````doc`` is its rules, as the docs' table says them (lowercase, Markdown backticks; ``{choices}``
+    ``doc`` is its rules, as the docs' table says them (lowercase, Markdown backticks; ``{choices}``
     stands for the allowed values). ``default`` is what the server takes when it is not set, and what
     ``check`` puts in its place. ``replaces``: a change needs a new object (the API cannot change it).
     ``wire``: the field of the server's answer that holds it, when not ``name``. ``at_create=False``: the
@@ -130,6 +130,12 @@ class Resource:
     doc: str
     props: tuple[Prop, ...]
     outs: tuple[Out, ...] = ()
+
+    @property
+    def in_call_order(self) -> tuple[Prop, ...]:
+        """The inputs in the order of the keyword parameters: required ones first, as they read best. The
+        generated overloads and ``XxxArgs`` and the classes' runtime signature all follow it."""
+        return tuple(prop for prop in self.props if prop.required) + tuple(p for p in self.props if not p.required)
 
     @property
     def carried(self) -> tuple[str, ...]:
