@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
@@ -28,10 +28,16 @@ from pulumi.dynamic import (
 
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
-from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
+from pulumi_openpanel.errors import (
+    AdoptionError,
+    ConfigurationError,
+    InputError,
+    NotFoundError,
+    ReferredNotFoundError,
+)
 from pulumi_openpanel.normalize import is_unknown
 from pulumi_openpanel.plugin_errors import install as _message_first_in_the_plugin
-from pulumi_openpanel.schema import Prop, Resource
+from pulumi_openpanel.schema import Prop, Resource, kind_of
 
 R = TypeVar("R", bound="OpenPanelResource")
 
@@ -122,11 +128,29 @@ class OpenPanelProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = self.api(props)
         adopt_id = props.get(ADOPT)
-        if adopt_id:
-            object_id, outs = adopt_id, self._adopt(api, adopt_id, props)
-        else:
-            object_id, outs = self.create_object(api, props)
+        with self._naming_the_referring_input(api, props):
+            if adopt_id:
+                object_id, outs = adopt_id, self._adopt(api, adopt_id, props)
+            else:
+                object_id, outs = self.create_object(api, props)
         return CreateResult(object_id, self._with_passthrough(outs, props))
+
+    @contextlib.contextmanager
+    def _naming_the_referring_input(self, api: ManageApi, inputs: Mapping[str, Any]) -> Iterator[None]:
+        """A 404 for an object an input refers to (``Project not found`` for a ``project_id``) becomes a
+        :class:`ReferredNotFoundError` naming that input, its value and what must be true of it; which
+        inputs refer to what is the schema's ``refers_to``. Any other error passes unchanged."""
+        try:
+            yield
+        except NotFoundError as exc:
+            prop = None if isinstance(exc, ReferredNotFoundError) else self.schema.referred_missing(
+                exc.server_message, inputs)
+            if prop is None or prop.refers_to is None:
+                raise
+            raise ReferredNotFoundError(
+                exc, input=prop.name, value=str(inputs[prop.name]), kind=kind_of(prop.refers_to),
+                credentials=api.credentials_in_use(),
+            ) from exc
 
     def _adopt(self, api: ManageApi, object_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Take over an existing object: patch what the program changes, refuse what cannot change."""
@@ -177,7 +201,8 @@ class OpenPanelProvider(ResourceProvider):
         changed = self._patchable_changes(olds, news)
         api = self.api(news)
         if changed:
-            outs = self.update_object(api, id_, changed)
+            with self._naming_the_referring_input(api, news):
+                outs = self.update_object(api, id_, changed)
         else:
             outs = {prop.name: olds.get(prop.name) for prop in self.props}
             outs.update({key: olds.get(key) for key in self.computed})

@@ -138,6 +138,24 @@ class Resource:
         return tuple(prop for prop in self.props if prop.required) + tuple(p for p in self.props if not p.required)
 
     @property
+    def referring(self) -> tuple[Prop, ...]:
+        """The inputs whose value is the id of another object (``refers_to``): a 404 for that object names
+        them (see :meth:`referred_missing`)."""
+        return tuple(prop for prop in self.props if prop.refers_to is not None)
+
+    def referred_missing(self, message: str, inputs: Mapping[str, Any]) -> Prop | None:
+        """The input a 404 is about, when the server's message says the object it refers to is missing.
+
+        OpenPanel says which kind of object it did not find, in the words of the resources' names
+        (``Project not found``), so the match is that word and the input's ``refers_to``; a 404 about the
+        resource's own object (``Reference not found``) matches no input.
+        """
+        for prop in self.referring:
+            if inputs.get(prop.name) and message.startswith(f"{prop.refers_to} not found"):
+                return prop
+        return None
+
+    @property
     def carried(self) -> tuple[str, ...]:
         return tuple(out.name for out in self.outs if out.from_create)
 
@@ -295,3 +313,8 @@ REFERENCE = Resource(
 )
 
 RESOURCES = (PROJECT, CLIENT, REFERENCE)
+
+
+def kind_of(name: str) -> str:
+    """The word for one object of the resource called ``name`` (a ``refers_to``): ``Project`` -> project."""
+    return next(resource.kind for resource in RESOURCES if resource.name == name)
