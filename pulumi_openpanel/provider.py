@@ -298,12 +298,12 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         if provider is None:
             return
         signature = call_signature(provider.schema)
-        self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        bound = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
         # On the class's own __init__ (inspect reads the class's from it, less self), not on the class,
         # where help() would list it as one more attribute.
         init = cls.__dict__.get("__init__")
         if init is not None:
-            init.__signature__ = signature.replace(parameters=[self, *signature.parameters.values()])
+            init.__signature__ = signature.replace(parameters=[bound, *signature.parameters.values()])
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         props, opts, connection = self._split_args(self._args_class, args, kwargs)

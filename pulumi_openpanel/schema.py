@@ -54,7 +54,8 @@ class Prop:
     ``wire``: the field of the server's answer that holds it, when not ``name``. ``at_create=False``: the
     API ignores it in a create, so a PATCH follows. ``nullable``: null is sent to clear it (otherwise a
     None is not sent at all); ``blank_clears``: a PATCH clears it with ``""`` (the server refuses null).
-    ``refers_to``: the resource its value is the id of (adopt's code then refers to that resource).
+    ``refers_to``: the resource its value is the id of (adopt's code then refers to that resource, and a
+    404 for that object names the input: :meth:`Resource.referred_missing`).
     """
 
     name: str

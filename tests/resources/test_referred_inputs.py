@@ -120,8 +120,7 @@ def test_moving_to_a_missing_object_replaces_and_the_new_objects_create_names_th
 
 @pytest.mark.parametrize(("resource", "prop"), REFERRING, ids=IDS)
 def test_an_update_whose_request_is_refused_for_a_referred_object_names_the_input(
-        resource: schema.Resource, prop: schema.Prop, monkeypatch: pytest.MonkeyPatch,
-        openpanel: OpenPanelTarget) -> None:
+        resource: schema.Resource, prop: schema.Prop, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every referring input replaces today, so no PATCH carries one; the update names it all the same
     should the API ever take one in place (the rule is the schema's, not a list of routes)."""
     provider, news = checked(resource, **{prop.name: MISSING})
@@ -137,8 +136,7 @@ def test_an_update_whose_request_is_refused_for_a_referred_object_names_the_inpu
 
 
 @pytest.mark.parametrize(("resource", "prop"), REFERRING, ids=IDS)
-def test_a_404_for_the_object_itself_blames_no_input(
-        resource: schema.Resource, prop: schema.Prop, proxy: RecordingProxy) -> None:
+def test_a_404_for_the_object_itself_blames_no_input(resource: schema.Resource, prop: schema.Prop) -> None:
     """An update of an object deleted outside Pulumi answers "<Kind> not found": that is no input's fault."""
     provider, news = checked(resource, **{prop.name: MISSING})
     olds = {**news, "title": "Old", "name": "Old"}
@@ -157,7 +155,7 @@ def web(openpanel: OpenPanelTarget, uid: str) -> Iterator[str]:
     api.delete_project(project)
 
 
-def test_adopt_with_a_missing_project_id_names_the_input_and_both_values(web: str, openpanel: OpenPanelTarget) -> None:
+def test_adopt_with_a_missing_project_id_names_the_input_and_both_values(web: str) -> None:
     """Adopt reads the object by its own id, so the project is never looked up: the object's project_id
     is compared with the program's, and the difference is named (project_id cannot change in place)."""
     provider, inputs = checked(schema.REFERENCE, project_id=web)
