@@ -120,7 +120,11 @@ def _docstring(text: str, indent: str, params: Sequence[tuple[str, str]] = ()) -
     lines: list[str] = []
     for paragraph in inspect.cleandoc(text).split("\n\n") if text else []:
         lines += [""] if lines else []
-        lines += textwrap.wrap(" ".join(paragraph.split()), width, initial_indent='"""' if not lines else "")
+        # A list ("- " items) keeps one item a line; any other paragraph is rewrapped as one.
+        items = re.split(r"\n(?=- )", paragraph) if paragraph.startswith("- ") else [paragraph]
+        for item in items:
+            lines += textwrap.wrap(" ".join(item.split()), width, initial_indent='"""' if not lines else "",
+                                   subsequent_indent="  " if item.startswith("- ") else "")
     if params:
         lines += [""] if lines else []
         for name, doc in params:
@@ -133,8 +137,34 @@ def _docstring(text: str, indent: str, params: Sequence[tuple[str, str]] = ()) -
 
 
 def _ordered(resource: Resource) -> list[Prop]:
-    """Required inputs first, as keyword-only parameters read best."""
-    return [prop for prop in resource.props if prop.required] + [p for p in resource.props if not p.required]
+    return list(resource.in_call_order)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def class_doc(resource: Resource) -> str:
+    """The resource class's docstring, the first thing ``help()`` and an IDE show: what it is, its inputs,
+    what a change of each does, and its outputs (``help()`` shows no attribute docstrings, so the outputs
+    are listed here too)."""
+    inputs = ", ".join(f"``{prop.name}``" + (" (required)" if prop.required else "") for prop in _ordered(resource))
+    replaced = [f"``{prop.name}``" for prop in resource.props if prop.replaces]
+    change = (
+        f"Changing {_listed(replaced)} replaces the {resource.kind}: a new one is created, then the old one "
+        "deleted. Any other input is updated in place."
+        if replaced
+        else f"Every input is updated in place; none replaces the {resource.kind}."
+    )
+    parts = [
+        inspect.cleandoc(resource.doc),
+        f"Inputs: {inputs}, each described with the constructor below; they may also come as one "
+        f"``{resource.name}Args``. {change}",
+        "Outputs: ``id`` and every input as OpenPanel stores it" + (", plus:" if resource.outs else "."),
+    ]
+    if resource.outs:
+        parts.append("\n".join(f"- ``{out.name}``: {_sentence(out.doc)}" for out in resource.outs))
+    return "\n\n".join(parts)
 
 
 def _parameters(resource: Resource, indent: str) -> list[str]:
@@ -154,6 +184,8 @@ def resource_classes(resource: Resource) -> list[str]:
     name, common = resource.name, _common(resource)
     params = [(prop.name, prop_doc(prop, resource)) for prop in _ordered(resource)]
     params.append(("adopt", common["adopt"]))
+    keywords = [("resource_name", common["resource_name"]), ("opts", common["opts"]), *params,
+                ("connection", common["connection"])]
     lines = [
         f"class {name}Args(ResourceArgs):",
         *_docstring(f"The inputs of a :class:`{name}`, for passing them as one object.", "    "),
@@ -169,7 +201,7 @@ def resource_classes(resource: Resource) -> list[str]:
         "",
         "",
         f'class {name}(OpenPanelResource, module="openpanel", name="{name}"):',
-        *_docstring(resource.doc, "    "),
+        *_docstring(class_doc(resource), "    "),
         "",
         f"    _provider_class = {name}Provider",
         f"    _args_class = {name}Args",
@@ -207,14 +239,18 @@ def resource_classes(resource: Resource) -> list[str]:
         *_parameters(resource, "        "),
         "        connection: Connection | None = None,",
         "    ) -> None:",
-        *_docstring(
-            f"Declare a {resource.kind}.",
-            "        ",
-            [("resource_name", common["resource_name"]), ("opts", common["opts"]), *params,
-             ("connection", common["connection"])],
-        ),
+        *_docstring(f"Declare a {resource.kind}.", "        ", keywords),
         "",
         "    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:",
+        # What runs: help() shows this docstring, and the class's signature is the keyword form, set from
+        # the schema by OpenPanelResource.__init_subclass__ (the overloads above exist only for IDEs). A list,
+        # not :param fields, which the docs site would check against this (*args, **kwargs) signature.
+        *_docstring(
+            f"Declare a {resource.kind}: keyword arguments as below, or "
+            f"``{name}(resource_name, {name}Args(...), opts)`` with the same inputs in a ``{name}Args``.\n\n"
+            + "\n".join(f"- ``{key}``: {doc}" for key, doc in keywords),
+            "        ",
+        ),
         "        super().__init__(resource_name, *args, **kwargs)",
     ]
     return lines

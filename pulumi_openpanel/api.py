@@ -322,6 +322,11 @@ class ManageApi:
         arg, config_key, variable = _CREDENTIAL_PLACES[key]
         return f"set through connection=Connection({arg}=...), stack config {config_key} or {variable}"
 
+    def credentials_in_use(self) -> str:
+        """Which credentials and server the requests go to, for an error (the client id's source, never a
+        value but the API root's)."""
+        return f"client id {self._source('client_id')}, API root {self.credentials.api_url}"
+
     def _credentials_hint(self, message: str) -> str:
         """Which setting to fix, named by where it came from (never its value), and how."""
         if "Only root clients" in message:

@@ -85,6 +85,16 @@ class ClientArgs(ResourceArgs):
 class Client(OpenPanelResource, module="openpanel", name="Client"):
     """An OpenPanel API client. ``secret`` is known only at creation and is a Pulumi secret; a client read or
     adopted from elsewhere has no secret in state.
+
+    Inputs: ``name`` (required), ``project_id``, ``type``, each described with the constructor below; they may also
+    come as one ``ClientArgs``. Changing ``project_id`` or ``type`` replaces the client: a new one is created, then
+    the old one deleted. Any other input is updated in place.
+
+    Outputs: ``id`` and every input as OpenPanel stores it, plus:
+
+    - ``organization_id``: The id of the organization the client belongs to, set by OpenPanel.
+    - ``secret``: The client's secret: a Pulumi secret, known only at creation (a replaced client gets a new one;
+      OpenPanel never shows it again).
     """
 
     _provider_class = ClientProvider
@@ -151,5 +161,19 @@ class Client(OpenPanelResource, module="openpanel", name="Client"):
         """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Declare a client: keyword arguments as below, or ``Client(resource_name, ClientArgs(...), opts)`` with
+        the same inputs in a ``ClientArgs``.
+
+        - ``resource_name``: The name of the resource in the Pulumi program, unique in the stack.
+        - ``opts``: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        - ``name``: Required, not empty. Changing it updates the client in place.
+        - ``project_id``: A project id; omit for an organization-wide client. Changing it replaces the client: the
+          API cannot change it in place.
+        - ``type``: `read`, `write` or `root`. Default: `"write"`. Changing it replaces the client: the API cannot
+          change it in place.
+        - ``adopt``: The id of an existing client to bring under management instead of creating one (docs: Import
+          and adopt); only read at creation.
+        - ``connection``: Credentials of another organization than the stack's; see `Connection`.
+        """
         super().__init__(resource_name, *args, **kwargs)
 # END GENERATED client-classes

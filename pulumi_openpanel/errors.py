@@ -10,6 +10,7 @@
     │   ├── AuthenticationError     401
     │   ├── ForbiddenError          403
     │   ├── NotFoundError           404
+    │   │   └── ReferredNotFoundError  404 for the object an input names (project_id)
     │   ├── ValidationError         400
     │   ├── RateLimitedError        429
     │   ├── ServerError             5xx, or an answer not shaped like the API's
@@ -139,6 +140,28 @@ class ForbiddenError(ApiError):
 
 class NotFoundError(ApiError):
     """404: the object does not exist (or belongs to another organization, which looks the same)."""
+
+
+class ReferredNotFoundError(NotFoundError):
+    """404 for the object a resource input refers to, such as a ``project_id`` naming no project: ``input``
+    and ``value`` say which input and what it holds, and the message says what must be true of it.
+
+    OpenPanel answers 404 alike for an object that never existed, one purged after its deletion (a project
+    24 h after), and one of another organization. A project deleted less than 24 h ago is not among them:
+    it still takes new clients and references, which go with it at the purge.
+    """
+
+    def __init__(self, error: NotFoundError, *, input: str, value: str, kind: str, credentials: str) -> None:
+        self.input = input
+        self.value = value
+        hint = (
+            f"{input} must be the id of a {kind} that exists, is not deleted, and belongs to the organization "
+            f"of the credentials in use ({credentials})"
+        )
+        super().__init__(error.method, error.path, error.status, error.server_message, hint=hint, sent=error.sent)
+
+    def _render(self) -> str:
+        return redact(f"{self.input} {self.value!r}: {super()._render()}")
 
 
 class ApiRootError(ApiError):

@@ -183,6 +183,18 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
 
     ``client_id`` and ``client_secret`` are the project's first write client, created with it; the secret is known
     only at creation and is a Pulumi secret.
+
+    Inputs: ``name`` (required), ``domain``, ``cors``, ``cross_domain``, ``types``,
+    ``allow_unsafe_revenue_tracking``, each described with the constructor below; they may also come as one
+    ``ProjectArgs``. Changing ``types`` replaces the project: a new one is created, then the old one deleted. Any
+    other input is updated in place.
+
+    Outputs: ``id`` and every input as OpenPanel stores it, plus:
+
+    - ``organization_id``: The id of the organization the project belongs to, set by OpenPanel.
+    - ``client_id``: The id of the project's first write client, which OpenPanel creates with it (none for an
+      adopted project); destroying the project deletes that client too.
+    - ``client_secret``: The secret of that write client: a Pulumi secret, known only at creation.
     """
 
     _provider_class = ProjectProvider
@@ -279,5 +291,29 @@ class Project(OpenPanelResource, module="openpanel", name="Project"):
         """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Declare a project: keyword arguments as below, or ``Project(resource_name, ProjectArgs(...), opts)`` with
+        the same inputs in a ``ProjectArgs``.
+
+        - ``resource_name``: The name of the resource in the Pulumi program, unique in the stack.
+        - ``opts``: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        - ``name``: Required, not empty; refused only when its slug is empty. OpenPanel derives the id from the
+          name: it keeps A-Z and 0-9, spells out accented Latin, Greek, Cyrillic and other letters and some symbols,
+          and drops the rest, so `Проект` gives `proekt`, `€` `euro`, `R&D` `randd`, `web_app` `webapp`, while `🚀!!`
+          and `日本語` would get an empty, unreachable id and are refused. Changing it updates the project in place.
+        - ``domain``: An absolute `http(s)://` URL; trailing slashes dropped; `""` means none. Changing it updates
+          the project in place.
+        - ``cors``: List of origins: `*`, `*.example.com`, `example.org`, `https://x.example.com`; no empty entries.
+          Changing it updates the project in place.
+        - ``cross_domain``: Bool, OpenPanel's *cross domain* setting. Default: `False`. Changing it updates the
+          project in place.
+        - ``types``: Subset of `website`, `app` or `backend`. Changing it replaces the project: the API cannot
+          change it in place.
+        - ``allow_unsafe_revenue_tracking``: Bool, OpenPanel's *allow unsafe revenue tracking* setting; the API
+          ignores it at creation, so the provider sets it with a follow-up request (and deletes the project again if
+          that fails). Default: `False`. Changing it updates the project in place.
+        - ``adopt``: The id of an existing project to bring under management instead of creating one (docs: Import
+          and adopt); only read at creation.
+        - ``connection``: Credentials of another organization than the stack's; see `Connection`.
+        """
         super().__init__(resource_name, *args, **kwargs)
 # END GENERATED project-classes

@@ -10,7 +10,8 @@ name are part of the state format.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import inspect
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
@@ -27,10 +28,16 @@ from pulumi.dynamic import (
 
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
-from pulumi_openpanel.errors import AdoptionError, ConfigurationError, InputError, NotFoundError
+from pulumi_openpanel.errors import (
+    AdoptionError,
+    ConfigurationError,
+    InputError,
+    NotFoundError,
+    ReferredNotFoundError,
+)
 from pulumi_openpanel.normalize import is_unknown
 from pulumi_openpanel.plugin_errors import install as _message_first_in_the_plugin
-from pulumi_openpanel.schema import Prop, Resource
+from pulumi_openpanel.schema import Prop, Resource, kind_of
 
 R = TypeVar("R", bound="OpenPanelResource")
 
@@ -121,11 +128,29 @@ class OpenPanelProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = self.api(props)
         adopt_id = props.get(ADOPT)
-        if adopt_id:
-            object_id, outs = adopt_id, self._adopt(api, adopt_id, props)
-        else:
-            object_id, outs = self.create_object(api, props)
+        with self._naming_the_referring_input(api, props):
+            if adopt_id:
+                object_id, outs = adopt_id, self._adopt(api, adopt_id, props)
+            else:
+                object_id, outs = self.create_object(api, props)
         return CreateResult(object_id, self._with_passthrough(outs, props))
+
+    @contextlib.contextmanager
+    def _naming_the_referring_input(self, api: ManageApi, inputs: Mapping[str, Any]) -> Iterator[None]:
+        """A 404 for an object an input refers to (``Project not found`` for a ``project_id``) becomes a
+        :class:`ReferredNotFoundError` naming that input, its value and what must be true of it; which
+        inputs refer to what is the schema's ``refers_to``. Any other error passes unchanged."""
+        try:
+            yield
+        except NotFoundError as exc:
+            prop = None if isinstance(exc, ReferredNotFoundError) else self.schema.referred_missing(
+                exc.server_message, inputs)
+            if prop is None or prop.refers_to is None:
+                raise
+            raise ReferredNotFoundError(
+                exc, input=prop.name, value=str(inputs[prop.name]), kind=kind_of(prop.refers_to),
+                credentials=api.credentials_in_use(),
+            ) from exc
 
     def _adopt(self, api: ManageApi, object_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Take over an existing object: patch what the program changes, refuse what cannot change."""
@@ -176,7 +201,8 @@ class OpenPanelProvider(ResourceProvider):
         changed = self._patchable_changes(olds, news)
         api = self.api(news)
         if changed:
-            outs = self.update_object(api, id_, changed)
+            with self._naming_the_referring_input(api, news):
+                outs = self.update_object(api, id_, changed)
         else:
             outs = {prop.name: olds.get(prop.name) for prop in self.props}
             outs.update({key: olds.get(key) for key in self.computed})
@@ -225,6 +251,23 @@ def _check_connection(value: Any) -> dict[str, Any]:
     return checked
 
 
+def call_signature(resource: Resource) -> inspect.Signature:
+    """``(resource_name, opts=None, *, <inputs, required first>, adopt=None, connection=None)``: the keyword
+    form of a resource's constructor, as the generated overload declares it, without the type noise."""
+    positional, keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    inputs = [
+        inspect.Parameter(prop.name, keyword, default=inspect.Parameter.empty if prop.required else None)
+        for prop in resource.in_call_order
+    ]
+    return inspect.Signature([
+        inspect.Parameter("resource_name", positional),
+        inspect.Parameter("opts", positional, default=None),
+        *inputs,
+        inspect.Parameter(ADOPT, keyword, default=None),
+        inspect.Parameter(CONNECTION, keyword, default=None),
+    ])
+
+
 class ResourceArgs:
     """Base of the ``XxxArgs`` classes: their attributes are the resource's inputs."""
 
@@ -242,6 +285,25 @@ class OpenPanelResource(pulumi.dynamic.Resource):
 
     _provider_class: ClassVar[type[OpenPanelProvider]]
     _args_class: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each resource class the signature of its keyword form, from its schema.
+
+        The constructor that runs takes ``*args, **kwargs`` (both calling styles), which is all ``help()``
+        and ``inspect.signature`` could show; IDEs read the generated overloads instead, which only exist
+        for type checkers. So the readable form is set once here, on the class's ``__init__``.
+        """
+        super().__init_subclass__(**kwargs)
+        provider = cls.__dict__.get("_provider_class")
+        if provider is None:
+            return
+        signature = call_signature(provider.schema)
+        bound = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        # On the class's own __init__ (inspect reads the class's from it, less self), not on the class,
+        # where help() would list it as one more attribute.
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            init.__signature__ = signature.replace(parameters=[bound, *signature.parameters.values()])
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         props, opts, connection = self._split_args(self._args_class, args, kwargs)

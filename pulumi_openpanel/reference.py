@@ -78,7 +78,14 @@ class ReferenceArgs(ResourceArgs):
 
 
 class Reference(OpenPanelResource, module="openpanel", name="Reference"):
-    """A reference on a project's timeline. ``datetime`` is stored as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
+    """A reference on a project's timeline. ``datetime`` is stored as UTC ``YYYY-MM-DDTHH:MM:SS.sssZ``.
+
+    Inputs: ``project_id`` (required), ``title`` (required), ``datetime`` (required), ``description``, each
+    described with the constructor below; they may also come as one ``ReferenceArgs``. Changing ``project_id``
+    replaces the reference: a new one is created, then the old one deleted. Any other input is updated in place.
+
+    Outputs: ``id`` and every input as OpenPanel stores it.
+    """
 
     _provider_class = ReferenceProvider
     _args_class = ReferenceArgs
@@ -143,5 +150,21 @@ class Reference(OpenPanelResource, module="openpanel", name="Reference"):
         """
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """Declare a reference: keyword arguments as below, or ``Reference(resource_name, ReferenceArgs(...),
+        opts)`` with the same inputs in a ``ReferenceArgs``.
+
+        - ``resource_name``: The name of the resource in the Pulumi program, unique in the stack.
+        - ``opts``: Options of the resource: `protect`, `depends_on`, `ignore_changes`, `retain_on_delete`...
+        - ``project_id``: Required, the id of the project whose timeline it marks. Changing it replaces the
+          reference: the API cannot change it in place.
+        - ``title``: Required, not empty. Changing it updates the reference in place.
+        - ``datetime``: Required, ISO 8601 date (`2026-12-01`, midnight UTC) or date-time, with or without offset
+          (none means UTC); stored and output as UTC `2026-12-01T10:00:00.000Z`. Changing it updates the reference
+          in place.
+        - ``description``: Text; `""` and none are the same. Changing it updates the reference in place.
+        - ``adopt``: The id of an existing reference to bring under management instead of creating one (docs: Import
+          and adopt); only read at creation.
+        - ``connection``: Credentials of another organization than the stack's; see `Connection`.
+        """
         super().__init__(resource_name, *args, **kwargs)
 # END GENERATED reference-classes

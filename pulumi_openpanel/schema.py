@@ -48,13 +48,14 @@ def _default_normalizer(value_type: Any) -> Callable[[Any], Any]:
 class Prop:
     """One input of a resource, which is also the output of the same name.
 
-    ````doc`` is its rules, as the docs' table says them (lowercase, Markdown backticks; ``{choices}``
+    ``doc`` is its rules, as the docs' table says them (lowercase, Markdown backticks; ``{choices}``
     stands for the allowed values). ``default`` is what the server takes when it is not set, and what
     ``check`` puts in its place. ``replaces``: a change needs a new object (the API cannot change it).
     ``wire``: the field of the server's answer that holds it, when not ``name``. ``at_create=False``: the
     API ignores it in a create, so a PATCH follows. ``nullable``: null is sent to clear it (otherwise a
     None is not sent at all); ``blank_clears``: a PATCH clears it with ``""`` (the server refuses null).
-    ``refers_to``: the resource its value is the id of (adopt's code then refers to that resource).
+    ``refers_to``: the resource its value is the id of (adopt's code then refers to that resource, and a
+    404 for that object names the input: :meth:`Resource.referred_missing`).
     """
 
     name: str
@@ -130,6 +131,30 @@ class Resource:
     doc: str
     props: tuple[Prop, ...]
     outs: tuple[Out, ...] = ()
+
+    @property
+    def in_call_order(self) -> tuple[Prop, ...]:
+        """The inputs in the order of the keyword parameters: required ones first, as they read best. The
+        generated overloads and ``XxxArgs`` and the classes' runtime signature all follow it."""
+        return tuple(prop for prop in self.props if prop.required) + tuple(p for p in self.props if not p.required)
+
+    @property
+    def referring(self) -> tuple[Prop, ...]:
+        """The inputs whose value is the id of another object (``refers_to``): a 404 for that object names
+        them (see :meth:`referred_missing`)."""
+        return tuple(prop for prop in self.props if prop.refers_to is not None)
+
+    def referred_missing(self, message: str, inputs: Mapping[str, Any]) -> Prop | None:
+        """The input a 404 is about, when the server's message says the object it refers to is missing.
+
+        OpenPanel says which kind of object it did not find, in the words of the resources' names
+        (``Project not found``), so the match is that word and the input's ``refers_to``; a 404 about the
+        resource's own object (``Reference not found``) matches no input.
+        """
+        for prop in self.referring:
+            if inputs.get(prop.name) and message.startswith(f"{prop.refers_to} not found"):
+                return prop
+        return None
 
     @property
     def carried(self) -> tuple[str, ...]:
@@ -289,3 +314,8 @@ REFERENCE = Resource(
 )
 
 RESOURCES = (PROJECT, CLIENT, REFERENCE)
+
+
+def kind_of(name: str) -> str:
+    """The word for one object of the resource called ``name`` (a ``refers_to``): ``Project`` -> project."""
+    return next(resource.kind for resource in RESOURCES if resource.name == name)

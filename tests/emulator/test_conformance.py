@@ -358,6 +358,16 @@ class TestProjects:
         assert api.get(f"/manage/clients/{created['client']['id']}").status_code == 200
         assert api.data("GET", f"/manage/references/{reference['id']}")["projectId"] == created["id"]
 
+    def test_a_soft_deleted_project_still_takes_new_clients_and_references(
+            self, api: ManageHttp, tracker: Tracker) -> None:
+        """So a 404 for a projectId never means "deleted less than 24 h ago": the provider's message for it
+        (errors.ReferredNotFoundError) counts only missing, purged and foreign projects among its causes."""
+        created = tracker.project()
+        assert api.delete(f"/manage/projects/{created['id']}").status_code == 200
+        client = tracker.client(projectId=created["id"], type="read")
+        reference = tracker.reference(created["id"])
+        assert (client["projectId"], reference["projectId"]) == (created["id"], created["id"])
+
 
 # Ingestion authentication -------------------------------------------------------------------
 #

@@ -461,6 +461,24 @@ def test_a_wrong_secret_fails_in_a_few_lines_naming_the_setting_not_its_value(
     assert wrong not in failed.output
 
 
+def test_a_project_id_naming_no_project_fails_up_naming_the_input_and_its_value(
+        make_project: ProjectFactory, proxy: RecordingProxy) -> None:
+    stack = make_project("""
+        import pulumi_openpanel as op
+        op.Client("reader", name="Reader", project_id="no-such-project", type="read")
+    """)
+
+    failed = stack.up(check=False)
+
+    assert failed.returncode != 0
+    text = failure_of(failed, "reader")
+    assert "Traceback" not in text and "project_id 'no-such-project'" in text, text
+    assert "must be the id of a project that exists, is not deleted, and belongs to the organization" in text
+    assert "environment variable OPENPANEL_CLIENT_ID" in text
+    assert requests(proxy) == [("POST", "clients")]
+    assert stack.resources() == {}
+
+
 def test_a_self_hosted_root_without_api_says_so_during_up(make_project: ProjectFactory, openpanel: OpenPanelTarget,
                                                          fresh_emulator: Any, uid: str) -> None:
     server = fresh_emulator(root_path="/api", rate_limit=None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import pydoc
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,31 @@ def test_create_bodies_and_late_fields_follow_the_declaration() -> None:
     assert models.ReferenceCreate(project_id="p", title="t", datetime="d", description=None).wire() == {
         "projectId": "p", "title": "t", "datetime": "d",
     }
+
+
+@pytest.mark.parametrize(("declared", "resource", "args", "provider"), CLASSES)
+def test_help_shows_the_resource_its_inputs_outputs_and_what_replaces(declared: schema.Resource, resource: type,
+                                                                      args: type, provider: type) -> None:
+    """help() and inspect show the keyword form and the resource's own words, not the `*args, **kwargs` of
+    the constructor that runs nor the docstring it would inherit from Pulumi's dynamic Resource."""
+    signature = inspect.signature(resource)
+    required_first = sorted(declared.props, key=lambda prop: not prop.required)
+    names = ["resource_name", "opts", *(prop.name for prop in required_first), "adopt", "connection"]
+    assert list(signature.parameters) == names
+    for prop in declared.props:
+        parameter = signature.parameters[prop.name]
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        assert (parameter.default is inspect.Parameter.empty) == prop.required, prop.name
+    assert signature.parameters["opts"].default is None
+
+    text = pydoc.render_doc(resource, renderer=pydoc.plaintext)
+    flat = " ".join(text.replace(" |", " ").split())
+    assert f"{resource.__name__}{signature}" in flat
+    assert "__provider" not in text and ":param str provider" not in text
+    for prop in declared.props:
+        assert f"- ``{prop.name}``: {_codegen.prop_doc(prop, declared)[:30]}" in flat, prop.name
+    for out in declared.outs:
+        assert f"- ``{out.name}``: {out.doc[:1].upper()}{out.doc[1:30]}" in flat, out.name
+    replaced = re.search(rf"Changing (.*?) replaces the {declared.kind}", flat)
+    assert replaced is not None, flat
+    assert sorted(re.findall(r"``(\w+)``", replaced.group(1))) == sorted(p.name for p in declared.props if p.replaces)
