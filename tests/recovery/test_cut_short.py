@@ -175,6 +175,40 @@ def test_pending_creates_with_and_without_their_ids_leave_no_duplicate(world: Tr
     assert_server_matches_state(world, project, uid)
 
 
+@pytest.fixture(scope="module")
+def paced_world() -> Iterator[TrialWorld]:
+    """OpenPanel's own rate limit (20 requests per 10 s), which the provider paces itself to: a 40-resource up
+    then lasts about half a minute with many creates waiting or answered at any moment."""
+    started = TrialWorld(latency=0.1, rate_limit=(20, 10.0))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+# The limit makes the run last: its 21st request cannot go before 10 s after its first, which the CLI sends
+# 1.5 s or more after it starts, however fast the machine. So both moments find the run going, the later one
+# where the first window's creates are answered and the rest are being sent.
+@pytest.mark.parametrize(("after", "kill"), [
+    pytest.param(7.0, KillPlan(signal.SIGTERM), id="SIGTERM-then-SIGKILL-at-7s"),
+    pytest.param(11.0, KillPlan(), id="SIGKILL-at-11s"),
+])
+def test_a_late_kill_with_the_rate_limit_then_recover_leaves_exactly_the_state(
+        paced_world: TrialWorld, pulumi_bin: Path, tmp_path: Path, uid: str, after: float, kill: KillPlan) -> None:
+    """The benchmark's late kills (benchmarks/kill_trials.py --rate-limit --between 2,25) in small: a kill by
+    the clock, not at a held request, so that it lands wherever the run is, answered creates included."""
+    project = stack_of(paced_world, pulumi_bin, tmp_path, trial_program(uid, 14, 13, 13))
+
+    result = paced_world.trial(project, uid, 0, Moment(after=after), kill)
+
+    summary = describe(result)
+    assert result.cut, summary
+    assert result.still_running == 0, summary
+    assert result.recovery_status == 0, summary
+    assert result.second_up_status == 0, summary
+    assert (result.orphans, result.lost, result.duplicates, result.pending_at_end) == (0, 0, 0, 0), summary
+
+
 def test_with_nothing_cut_short_recover_says_so_and_asks_the_server_nothing(
         world: TrialWorld, pulumi_bin: Path, tmp_path: Path, uid: str) -> None:
     project = stack_of(world, pulumi_bin, tmp_path, trial_program(uid, 1, 1, 1))
