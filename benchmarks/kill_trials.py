@@ -5,13 +5,16 @@ cancel), or SIGINT twice (Ctrl-C pressed twice); then `pulumi-openpanel recover`
 `pulumi up`, and a count of what the server holds against the state.
 
     .venv/bin/python -m benchmarks.kill_trials [--trials 12] [--latency 0.3] [--rate-limit] [--baseline] [--json]
-        [--plans sigkill,sigint] [--linger 15]
+        [--plans sigkill,sigint] [--linger 15] [--between 2,25]
 
 ``--latency`` is added to every request (half before the server acts, half after), as a network would;
 ``--baseline`` runs the same schedule again without recovery (only `pulumi cancel` when the stack is
 locked, which `pulumi up` needs to run at all) to show what recovery prevents; ``--linger`` lets the
 processes that outlive a killed CLI (its plugins, in process groups of their own) go on that many seconds
-before the trial kills them, as they do when a runner kills only the CLI. Figures per kill plan:
+before the trial kills them, as they do when a runner kills only the CLI; ``--between 2,25`` spreads the
+kills over that span of seconds after the CLI starts instead of over the calibrated run's requests (late
+kills, with the rate limit, are the ones that find many creates answered and not yet recorded). Figures per
+kill plan:
 pending operations left by the kill, objects the server held that the state did not, then after recovery
 and the second up: failures, orphans (on the server, not in the state), lost (in the state, not on the
 server), duplicates (two objects for one resource), pending operations still in the state.
@@ -75,6 +78,17 @@ def schedule(trials: int, first: float, last: float,
             for index in range(trials)]
 
 
+def parse_between(text: str) -> tuple[float, float]:
+    """``2,25`` -> (2.0, 25.0): the span of seconds after the CLI starts that kills are spread over."""
+    try:
+        start, end = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--between takes START,END in seconds, e.g. 2,25; got {text!r}") from None
+    if not 0 <= start < end:
+        raise argparse.ArgumentTypeError(f"--between needs 0 <= START < END; got {text!r}")
+    return start, end
+
+
 def parse_plans(text: str) -> tuple[KillPlan, ...]:
     """``sigkill,sigint`` -> the kill plans of those names, in that order (argparse's type= for --plans)."""
     names = [name.strip() for name in text.split(",") if name.strip()]
@@ -100,7 +114,7 @@ def run_trials(bin_dir: Path, scratch: Path, args: argparse.Namespace, *, recove
         print(f"{'recovery' if recover else 'baseline'}: an uninterrupted up of {sum(shape)} resources takes "
               f"{full_run:.1f} s, its requests from {first:.1f} s to {last:.1f} s", file=log, flush=True)
         results = []
-        plan = plan or schedule(args.trials, first, last, args.plans)
+        plan = plan or schedule(args.trials, *(args.between or (first, last)), args.plans)
         for index, (moment, kill) in enumerate(plan):
             uid = uuid.uuid4().hex[:8]
             project = PulumiProject.from_source(trial_program(uid, *shape), bin_dir,
@@ -142,13 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plans", type=parse_plans, default=PLANS,
                         help=f"kill plans to cycle through, comma-separated among {', '.join(PLAN_NAMES)} "
                              "(default: all)")
+    parser.add_argument("--between", type=parse_between, default=None, metavar="START,END",
+                        help="spread the kills over these seconds after the CLI starts (default: over the "
+                             "calibrated run's requests)")
     args = parser.parse_args(argv)
     toolchain = locate_toolchain()
     if toolchain.bin_dir is None:
         print(f"kill_trials: the Pulumi toolchain is not available: {toolchain.reason}", file=sys.stderr)
         return 2
     report: dict[str, Any] = {"settings": {k: getattr(args, k) for k in ("trials", "projects", "clients", "references",
-                                                                         "latency", "rate_limit", "linger")}}
+                                                                         "latency", "rate_limit", "linger",
+                                                                         "between")}}
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch, private_pacing_dir():
         try:
             full_run, plan, results = run_trials(toolchain.bin_dir, Path(scratch), args, recover=True)

@@ -15,10 +15,12 @@ What it does, run in the project directory with the stack selected:
    update the history still marks in progress) and when the cut-short run started (the lock's time, else
    the latest update in ``pulumi stack history``, and for each pending create no earlier than its parent's
    and dependencies' times in the state);
-2. for each pending create of a Project, Client or Reference, looks on the server for objects that match
-   its creation inputs exactly, were created since that start (less 5 minutes of clock skew), and that no
-   resource of this stack manages. One match per pending create is the object the run made and never
-   recorded; no match means the POST never arrived;
+2. for each pending create of a Project, Client or Reference: when the state already records the id its
+   create answered with (the engine fills the pending resource in before it marks the create done, and a
+   kill can fall in between), that object is the one the run made, looked up by that id; otherwise it
+   looks on the server for objects that match the creation inputs exactly, were created since that start
+   (less 5 minutes of clock skew), and that no resource of this stack manages. One match per pending
+   create is the object the run made and never recorded; no match means the POST never arrived;
 3. deletes those objects (a project together with its clients and references, all of them younger
    than the project, since nobody else knew of it; a project's write client first, so no secret is left
    working): the next ``pulumi up`` creates them afresh, with secrets the state holds;
@@ -159,10 +161,15 @@ def earliest_start(deployment: Mapping[str, Any], pending: Pending) -> datetime 
 
 def managed_ids(deployment: Mapping[str, Any]) -> set[str]:
     """Every server object this stack's state stands for: resources, projects' write clients, and the
-    objects of pending updates and deletes (which the state still holds)."""
+    objects of pending updates and deletes (which the state still holds).
+
+    Not the objects of pending creates: an id there is what a create answered before the kill, an object
+    no resource holds, and exactly what recover is for (counting it as managed hid it: the cut-short run's
+    objects were then reported as never made, and the next up made them twice)."""
     ids: set[str] = set()
     records = list(deployment.get("resources") or [])
-    records += [op.get("resource") or {} for op in deployment.get("pending_operations") or []]
+    records += [op.get("resource") or {} for op in deployment.get("pending_operations") or []
+                if op.get("type") != "creating"]
     for resource in records:
         if resource.get("type") not in KINDS:
             continue
@@ -186,6 +193,16 @@ def referenced_projects(deployment: Mapping[str, Any]) -> set[str]:
 
 
 # -- looking on the server ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A server object that a pending create may have made."""
+
+    kind: str
+    object_id: str
+    label: str
+    created_at: str | None
 
 
 class ServerView:
@@ -219,6 +236,20 @@ class ServerView:
                 self._references[project_id] = []
         return self._references[project_id]
 
+    def by_id(self, kind: str, object_id: str) -> Candidate | None:
+        """The live object of that kind and id, or None when it is gone (a soft-deleted project is gone)."""
+        try:
+            if kind == "project":
+                live = self.api.live_projects(object_id)
+                return Candidate(kind, object_id, repr(live[0].name), live[0].created_at) if live else None
+            if kind == "client":
+                client = self.api.get_client(object_id)
+                return Candidate(kind, object_id, repr(client.name), client.created_at)
+            reference = self.api.get_reference(object_id)
+            return Candidate(kind, object_id, repr(reference.title), reference.created_at)
+        except NotFoundError:
+            return None
+
 
 # The inputs a create sends, which the object must echo to be the one a pending create made.
 CREATION_FIELDS: dict[str, tuple[type[OpenPanelProvider], tuple[str, ...]]] = {
@@ -236,14 +267,6 @@ def _matches(kind: str, outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -
 
 def _match_key(kind: str, inputs: Mapping[str, Any]) -> str:
     return json.dumps([kind, [inputs.get(name) for name in CREATION_FIELDS[kind][1]]], sort_keys=True, default=str)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    kind: str
-    object_id: str
-    label: str
-    created_at: str | None
 
 
 def candidates(view: ServerView, pending: Pending, since: datetime, exclude: set[str]) -> list[Candidate]:
@@ -321,10 +344,14 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
     groups: dict[str, list[Pending]] = {}
     windows: dict[str, datetime] = {}
     recorded = {r.get("urn"): parse_time(r.get("created")) for r in deployment.get("resources") or []}
+    answered: list[Pending] = []  # pending creates whose create answered: the state records their id
     for pending in creates:
         if pending.inputs.get(ADOPT):
             plan.findings.append(Finding(pending, "adopting", f"it adopts {pending.inputs[ADOPT]}: nothing was "
                                          "created, the next pulumi up adopts it again"))
+            continue
+        if pending.resource_id:
+            answered.append(pending)
             continue
         bounds = [since] if exact_since else [since, earliest_start(deployment, pending)]
         known = [bound for bound in bounds if bound is not None]
@@ -346,12 +373,18 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
         views.setdefault(api.credentials, ServerView(api))
     if plan.problems:
         return plan
+    # What the answered creates made is theirs: never a match for another pending create.
+    made = {str(pending.resource_id) for pending in answered}
+    for pending in answered:
+        api = api_for(pending.inputs)
+        view = views.setdefault(api.credentials, ServerView(api))
+        plan.findings.append(_answered_finding(view, pending, managed | {api.credentials.client_id}, pointed_at))
     for group in groups.values():
         api = api_for(group[0].inputs)
         view = views[api.credentials]
         since = min(windows[pending.urn] for pending in group)  # any of the group may have made any match
         # The credentials' own client is never a candidate: recover must not lock itself out.
-        exclude = managed | {api.credentials.client_id}
+        exclude = managed | made | {api.credentials.client_id}
         found = candidates(view, group[0], since, exclude)
         if len(found) > len(group):
             listing = ", ".join(f"{c.kind} {c.object_id} {c.label} created {c.created_at}" for c in found)
@@ -368,23 +401,49 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
                                              since))
                 continue
             match = found[index]
-            finding = Finding(pending, "found", f"found {match.kind} {match.object_id} {match.label}, created "
-                                                f"{match.created_at}, which the state does not hold", since)
-            if match.kind == "project":
-                if match.object_id in pointed_at:
-                    finding.outcome = "unsafe"
-                    finding.detail += "; but resources in the state point at it, so it is left alone"
-                else:
-                    deletions, reason = _project_deletions(view, match, since, exclude)
-                    if reason:
-                        finding.outcome, finding.detail = "unsafe", finding.detail + f"; left alone: {reason}"
-                    finding.deletions = deletions
-            else:
-                why = ("its secret was only in the lost answer" if match.kind == "client"
-                       else "created by the cut-short run and never recorded")
-                finding.deletions = [Deletion(match.kind, match.object_id, match.label, why)]
-            plan.findings.append(finding)
+            plan.findings.append(_deleting(view, Finding(
+                pending, "found", f"found {match.kind} {match.object_id} {match.label}, created {match.created_at}, "
+                                  "which the state does not hold", since), match, exclude, pointed_at, since))
     return plan
+
+
+def _answered_finding(view: ServerView, pending: Pending, exclude: set[str], pointed_at: set[str]) -> Finding:
+    """A pending create that carries an id: its create answered, and the kill came before the engine marked
+    it done. That id names the object the run made, so it is looked up by id (no window, no matching: a
+    person's object cannot have this id), and deleted like a match unless a resource of the state holds it."""
+    kind, object_id = str(pending.kind), str(pending.resource_id)
+    match = view.by_id(kind, object_id)
+    if match is None:
+        return Finding(pending, "absent", f"its create answered with {kind} {object_id}, which is gone already")
+    finding = Finding(pending, "found", f"its create answered with {kind} {object_id} {match.label} (created "
+                                        f"{match.created_at}) just before the kill, and no resource holds it")
+    if object_id in exclude:
+        finding.outcome = "unsafe"
+        finding.detail += "; but the state manages it under another name, so it is left alone"
+        return finding
+    # Its clients and references can be no older than itself.
+    since = parse_time(match.created_at) or reconcile.now()
+    return _deleting(view, finding, match, exclude, pointed_at, since)
+
+
+def _deleting(view: ServerView, finding: Finding, match: Candidate, exclude: set[str], pointed_at: set[str],
+              since: datetime) -> Finding:
+    """``finding`` with the deletions that undo ``match``: a project with its clients and references (unless
+    the state points at it, or something on it is older than ``since`` or managed here), any other object
+    alone."""
+    if match.kind != "project":
+        why = ("its secret was only in the lost answer" if match.kind == "client"
+               else "created by the cut-short run and never recorded")
+        finding.deletions = [Deletion(match.kind, match.object_id, match.label, why)]
+    elif match.object_id in pointed_at:
+        finding.outcome = "unsafe"
+        finding.detail += "; but resources in the state point at it, so it is left alone"
+    else:
+        deletions, reason = _project_deletions(view, match, since, exclude)
+        if reason:
+            finding.outcome, finding.detail = "unsafe", finding.detail + f"; left alone: {reason}"
+        finding.deletions = deletions
+    return finding
 
 
 # -- acting ---------------------------------------------------------------------------------------

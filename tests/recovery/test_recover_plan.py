@@ -112,6 +112,65 @@ def test_an_unrecorded_project_goes_with_its_clients_and_references_client_first
     assert own_api.get_project(project_id).deleted
 
 
+def answered(kind: str, name: str, inputs: Mapping[str, Any], object_id: str,
+             outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A pending create whose create had answered: the engine had filled in its id and outputs, but not yet
+    marked it done, when the run was killed (how the engine writes such a checkpoint: pulumi-dynamic-engine.md)."""
+    return pending(kind, name, inputs, id=object_id, outputs=dict(outputs or inputs))
+
+
+def test_pending_creates_that_carry_their_id_are_those_objects(own_api: ManageApi, uid: str) -> None:
+    """The user's report: references whose create had answered came back as 'its create never arrived', and
+    the next up made them twice. Beside them, pending creates without an id are matched as before, and an
+    object an answered create made is never taken for another pending create's, even with the same inputs."""
+    project = own_api.create_project(ProjectCreate(name=f"Posts {uid}", types=["website"])).project
+    made = {title: own_api.create_reference(ReferenceCreate(project_id=project.id, title=title, datetime=DATETIME))
+            for title in ("Post 20", "Post 23", "Post 27")}
+    same = [own_api.create_reference(ReferenceCreate(project_id=project.id, title="Same", datetime=DATETIME))
+            for _ in range(2)]
+    kept = resource("project", "web", project.id, project_inputs(f"Posts {uid}"))
+    state = deployment([kept], [
+        answered("reference", "post-20", reference_inputs(project.id, "Post 20"), made["Post 20"].id),
+        answered("reference", "post-23", reference_inputs(project.id, "Post 23"), made["Post 23"].id),
+        pending("reference", "post-27", reference_inputs(project.id, "Post 27")),
+        answered("reference", "same-a", reference_inputs(project.id, "Same"), same[1].id),
+        pending("reference", "same-b", reference_inputs(project.id, "Same")),
+    ])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked, found.findings
+    deleted = {f.pending.name: [d.object_id for d in f.deletions] for f in found.findings}
+    assert deleted == {"post-20": [made["Post 20"].id], "post-23": [made["Post 23"].id],
+                       "post-27": [made["Post 27"].id], "same-a": [same[1].id], "same-b": [same[0].id]}
+    assert all(f.outcome == "found" for f in found.findings)
+    assert project.id not in {d.object_id for f in found.findings for d in f.deletions}
+
+
+def test_an_answered_project_goes_with_its_write_client_and_a_gone_one_is_left(own_api: ManageApi,
+                                                                               uid: str) -> None:
+    created = own_api.create_project(ProjectCreate(name=f"Answered {uid}", types=["website"]))
+    gone = own_api.create_project(ProjectCreate(name=f"Gone {uid}", types=["website"]))
+    own_api.delete_project(gone.project.id)
+    outputs = {**project_inputs(f"Answered {uid}"), "client_id": created.write_client_id, "client_secret": "[secret]"}
+    state = deployment(operations=[
+        answered("project", "web", project_inputs(f"Answered {uid}"), created.project.id, outputs),
+        answered("project", "old", project_inputs(f"Gone {uid}"), gone.project.id),
+    ])
+
+    # No start time is known, and none is needed: the ids say which objects the run made.
+    found = plan_recovery(state, None, "", lambda _inputs: own_api)
+
+    assert not found.blocked
+    assert [(f.pending.name, f.outcome, [(d.kind, d.object_id) for d in f.deletions]) for f in found.findings] == [
+        ("web", "found", [("client", created.write_client_id), ("project", created.project.id)]),
+        ("old", "absent", [])]
+    assert execute(found, lambda _inputs: own_api)
+    with pytest.raises(NotFoundError):
+        own_api.get_client(str(created.write_client_id))
+    assert own_api.get_project(created.project.id).deleted
+
+
 def test_what_the_state_manages_is_never_taken(own_api: ManageApi, uid: str) -> None:
     """A replacement in flight: the old project (in the state) and the new one share the name."""
     old = own_api.create_project(ProjectCreate(name=f"Twice {uid}", types=["website"]))
