@@ -67,7 +67,7 @@ from pulumi_openpanel.models import (
     ReferenceUpdate,
     Report,
 )
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
+from pulumi_openpanel.pacing import SYSTEM_CLOCK, WIRE, Clock, RateLimiter, before_send, shared_limiter
 
 log = logging.getLogger("pulumi_openpanel.api")
 
@@ -211,7 +211,8 @@ class ManageApi:
             ticket = self._limiter.take() if self._limiter is not None else None
             held += clock.monotonic() - before
             before_send(clock, shielded=self._changed)  # its run may have ended while it waited
-            outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
+            with WIRE.sending():  # a plugin ending itself waits for it (pacing.Wire)
+                outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
             self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):
                 return outcome
