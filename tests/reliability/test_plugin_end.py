@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -226,6 +227,31 @@ def kill_all(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def program(uid: str, projects: int) -> str:
+    return ("import pulumi_openpanel as op\n"
+            f"for index in range({projects}):\n"
+            f"    op.Project(f'web{{index}}', name=f'Web {uid} {{index}}', types=['website'])\n")
+
+
+def run_of(world: TrialWorld, pulumi_bin: Path, tmp_path: Path, uid: str, projects: int) -> PulumiProject:
+    """A program of ``projects`` projects whose processes carry ``uid`` in their environment."""
+    return PulumiProject.from_source(program(uid, projects), pulumi_bin, tmp_path / "stack",
+                                     env={**world.provider_env(), MARKER: uid})
+
+
+def kill_cli_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to `pulumi` and its process group (a CI runner's cancel): the plugin has a group of its own."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def assert_plugins_end(uid: str, since: float) -> None:
+    assert wait_until(lambda: not plugins_of(uid), ENDS_WITHIN_S), (
+        f"plugin processes {plugins_of(uid)} still running {ENDS_WITHIN_S} s after nothing of theirs was on "
+        "the wire and their engine was gone")
+    assert time.monotonic() - since < ENDS_WITHIN_S
+
+
 @pytest.fixture
 def world() -> Iterator[TrialWorld]:
     started = TrialWorld()
@@ -235,14 +261,22 @@ def world() -> Iterator[TrialWorld]:
         started.close()
 
 
+@pytest.fixture
+def paced_world() -> Iterator[TrialWorld]:
+    """A server that takes one request a minute, which the provider paces itself to."""
+    started = TrialWorld(rate_limit=(1, 60.0))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
 @pytest.mark.cli
 def test_the_plugin_of_a_killed_cli_ends_once_its_request_is_answered(
         world: TrialWorld, pulumi_bin: Path, tmp_path: Path, uid: str) -> None:
-    """SIGKILL to `pulumi` and its process group (a CI runner's cancel) while the answer to the plugin's
-    create is held back: the plugin outlives the CLI while its request is on the wire, then ends itself."""
-    source = f'import pulumi_openpanel as op\nop.Project("web", name="Web {uid}", types=["website"])\n'
-    project = PulumiProject.from_source(source, pulumi_bin, tmp_path / "stack",
-                                        env={**world.provider_env(), MARKER: uid})
+    """Killed while the answer to the plugin's create is held back: the plugin outlives the CLI while its
+    request is on the wire, then ends itself."""
+    project = run_of(world, pulumi_bin, tmp_path, uid, 1)
     world.proxy.arm(1)
     with started_cli(project, "up", "--yes", "--skip-preview") as process:
         try:
@@ -250,16 +284,39 @@ def test_the_plugin_of_a_killed_cli_ends_once_its_request_is_answered(
             plugins = plugins_of(uid)
             assert plugins, "no plugin process of this run found"
 
-            os.killpg(process.pid, signal.SIGKILL)  # the CLI's group: the plugin has one of its own
-            process.wait(timeout=30)
+            kill_cli_group(process)
             assert not wait_until(lambda: not any(map(_alive, plugins)), 2.0), "ended with its request on the wire"
             answered = time.monotonic()
             world.proxy.release()
 
-            assert wait_until(lambda: not plugins_of(uid), ENDS_WITHIN_S), (
-                f"plugin processes {plugins_of(uid)} still running {ENDS_WITHIN_S} s after their engine was "
-                "killed and their request answered")
-            assert time.monotonic() - answered < ENDS_WITHIN_S
+            assert_plugins_end(uid, answered)
+        finally:
+            kill_all(plugins_of(uid))
+            stop_session(process)
+            world.proxy.release()
+            world.drain()
+
+
+@pytest.mark.cli
+def test_the_plugin_of_a_killed_cli_ends_while_its_creates_wait_for_the_pacer(
+        paced_world: TrialWorld, pulumi_bin: Path, tmp_path: Path, uid: str) -> None:
+    """Killed while the second create waits a minute for the pacer (the issue's case: nothing on the wire,
+    the waits give up, and the plugin used to sit idle)."""
+    world = paced_world
+    project = run_of(world, pulumi_bin, tmp_path, uid, 2)
+    world.proxy.arm(1)
+    with started_cli(project, "up", "--yes", "--skip-preview") as process:
+        try:
+            assert wait_for_moment(process, Moment(nth=1), world.proxy), "the create never reached the server"
+            world.proxy.release()
+            assert wait_until(lambda: world.proxy.count(method="POST") == 1, 30.0)  # answered; the next one waits
+            assert plugins_of(uid), "no plugin process of this run found"
+
+            killed = time.monotonic()
+            kill_cli_group(process)
+
+            assert_plugins_end(uid, killed)
+            assert world.proxy.count(method="POST") == 1
         finally:
             kill_all(plugins_of(uid))
             stop_session(process)
