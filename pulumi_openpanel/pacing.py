@@ -392,6 +392,9 @@ class RateLimiter:
 
     With ``probe=True`` the first request goes alone: the others wait for its answer, which tells how much
     of the window is left, instead of all rushing into a window that may be full.
+
+    Its writes of ``send_log`` count on ``wire`` (the process's), so that a plugin ending itself never cuts
+    one half-way.
     """
 
     def __init__(
@@ -403,6 +406,7 @@ class RateLimiter:
         clock: Clock = SYSTEM_CLOCK,
         probe: bool = False,
         send_log: SendLog | None = None,
+        wire: Wire = WIRE,
     ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
@@ -417,6 +421,7 @@ class RateLimiter:
         self._budget_until = 0.0
         self._last_observed = 0
         self._send_log = send_log
+        self._wire = wire
         self._lock = threading.Lock()
         if send_log is not None:
             now = clock.monotonic()
@@ -456,7 +461,7 @@ class RateLimiter:
                     if self._budget is not None:
                         self._budget -= 1
                     if self._send_log is not None:
-                        with contextlib.suppress(OSError), WIRE.writing():
+                        with contextlib.suppress(OSError), self._wire.writing():
                             self._send_log.record()
                     return self._tickets
             self._clock.sleep(wait)

@@ -18,12 +18,18 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pulumi_openpanel import watchdog
+from pulumi_openpanel.api import ApiSettings, ManageApi
+from pulumi_openpanel.config import NO_RETRIES
 from pulumi_openpanel.errors import RunOverError
-from pulumi_openpanel.pacing import Run, Wire, in_plugin
+from pulumi_openpanel.models import ProjectCreate
+from pulumi_openpanel.pacing import RateLimiter, Run, Wire, in_plugin
+from pulumi_openpanel.sendlog import SendLog
 from pulumi_openpanel.watchdog import Watchdog
+from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support.kill_trials import Moment, TrialWorld, started_cli, stop_session, wait_for_moment
 from tests.support.pulumi_cli import PulumiProject
 
@@ -33,6 +39,7 @@ GONE = "the Pulumi engine (process 4242) that started this plugin is gone"
 ENDS_WITHIN_S = 10.0
 # How long a look may take to decide when it need not wait for anything.
 PROMPT_S = 5.0
+CREATED = respond(200, {"data": project_json("p1")})
 
 
 class StandInEngine:
@@ -125,11 +132,27 @@ def test_with_the_engine_gone_and_nothing_on_the_wire_it_ends_at_once_and_says_w
     assert GONE in line and "no request of ours is on the wire" in line
 
 
-def test_a_request_on_the_wire_is_let_finish_and_no_new_one_starts() -> None:
+def test_a_request_on_the_wire_is_let_finish_and_no_new_one_is_sent() -> None:
+    """Its answer goes to the request log (what the server made, for whoever runs recover); cutting it would
+    not undo what the server does. A request after the end has begun is refused, unsent."""
     engine, wire, ending = StandInEngine(), Wire(), Ending()
-    release = held(wire.sending)
-    engine.die()
+    arrived, release = threading.Event(), threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        arrived.set()
+        release.wait(60.0)
+        return CREATED(request)
+
+    server = FakeServer(FakeClock(), slow)
+    api = ManageApi(credentials(), ApiSettings(retry=NO_RETRIES, rate_limit=None), transport=server.transport(),
+                    wire=wire)
+    created: list[str] = []
+    sender = threading.Thread(target=lambda: created.append(api.create_project(ProjectCreate(name="Sent")).project.id),
+                              daemon=True)
+    sender.start()
     try:
+        assert arrived.wait(PROMPT_S)
+        engine.die()
         look = looking(Watchdog(engine, wire, grace=60.0, end=ending))
         assert wait_until(lambda: refused(wire), PROMPT_S)  # the end has begun: nothing new is sent
         assert not ending.ended.wait(0.5)  # ... but the answer under way is waited for
@@ -137,6 +160,11 @@ def test_a_request_on_the_wire_is_let_finish_and_no_new_one_starts() -> None:
         release.set()
         assert ending.ended.wait(PROMPT_S)
         assert ending.statuses == [0] and ending.at >= answered
+        sender.join(PROMPT_S)
+        assert created == ["p1"]
+        with pytest.raises(RunOverError):
+            api.list_projects()
+        assert [seen.method for seen in server.requests] == ["POST"]
         look.join(PROMPT_S)
     finally:
         release.set()
@@ -156,20 +184,37 @@ def test_a_request_that_outlasts_the_grace_is_cut(caplog: pytest.LogCaptureFixtu
         release.set()
 
 
-def test_a_write_of_the_pacing_state_is_waited_for_past_the_grace() -> None:
-    """The state file is truncated then rewritten: an end between the two would lose the window. (Past
-    twice the grace it is cut too: a write that takes that long is stuck.)"""
+class SlowSendLog(SendLog):
+    """The pacing state file, whose rewrite holds until released."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, 11.0)
+        self.writing, self.release = threading.Event(), threading.Event()
+
+    def record(self) -> None:
+        self.writing.set()
+        self.release.wait(60.0)
+        super().record()
+
+
+def test_a_write_of_the_pacing_state_is_waited_for_past_the_grace(tmp_path: Path) -> None:
+    """The pacer truncates then rewrites the file: an end between the two would lose the window's sends for
+    the next process. (Past twice the grace it is cut too: a write that takes that long is stuck.)"""
     engine, wire, ending = StandInEngine(), Wire(), Ending()
-    release = held(wire.writing)
-    engine.die()
+    send_log = SlowSendLog(tmp_path / "sends")
+    limiter = RateLimiter(10, 10.0, send_log=send_log, wire=wire)
+    threading.Thread(target=limiter.take, daemon=True).start()
     try:
+        assert send_log.writing.wait(PROMPT_S)
+        engine.die()
         look = looking(Watchdog(engine, wire, grace=0.2, end=ending))
         assert not ending.ended.wait(0.3)  # past the grace: still waiting for the write
-        release.set()
+        send_log.release.set()
         assert ending.ended.wait(PROMPT_S) and ending.statuses == [0]
+        assert len(send_log.ages()) == 1  # written whole
         look.join(PROMPT_S)
     finally:
-        release.set()
+        send_log.release.set()
 
 
 def test_the_watch_looks_until_the_engine_is_gone() -> None:
