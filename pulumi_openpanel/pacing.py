@@ -356,11 +356,6 @@ class Wire:
                 self._writing -= 1
                 self._changed.notify_all()
 
-    def under_way(self) -> int:
-        """How many exchanges and writes are under way now."""
-        with self._changed:
-            return self._sending + self._writing
-
     def end(self, reason: str, grace: float, then: Callable[[int], None]) -> None:
         """Refuse new exchanges (for ``reason``), wait up to ``grace`` seconds for the exchanges under way and
         as long again for a write that outlasts them (writes take milliseconds), then call ``then`` with how
