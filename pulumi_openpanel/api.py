@@ -67,7 +67,7 @@ from pulumi_openpanel.models import (
     ReferenceUpdate,
     Report,
 )
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
+from pulumi_openpanel.pacing import SYSTEM_CLOCK, WIRE, Clock, RateLimiter, Wire, before_send, shared_limiter
 
 log = logging.getLogger("pulumi_openpanel.api")
 
@@ -143,8 +143,9 @@ class ManageApi:
     Make one from the usual sources with :func:`pulumi_openpanel.config.manage_api` (connection, stack
     config, environment), or from explicit :class:`Credentials` and :class:`ApiSettings`.
 
-    ``transport``, ``clock``, ``limiter`` and ``rand`` exist for tests: a ``httpx.MockTransport``, a fake
-    clock that only moves when slept on, a private limiter, a fixed random source.
+    ``transport``, ``clock``, ``limiter``, ``rand`` and ``wire`` exist for tests: a ``httpx.MockTransport``,
+    a fake clock that only moves when slept on, a private limiter, a fixed random source, a private count of
+    the exchanges under way (:class:`~pulumi_openpanel.pacing.Wire`; by default the process's).
     """
 
     def __init__(
@@ -156,6 +157,7 @@ class ManageApi:
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
         rand: Callable[[], float] = random.random,
+        wire: Wire = WIRE,
     ) -> None:
         self.credentials = credentials
         self.settings = settings or ApiSettings()
@@ -172,6 +174,7 @@ class ManageApi:
             )
         self._limiter = limiter
         self._rand = rand
+        self._wire = wire
         # Whether this client (one per resource operation) has sent a change: the engine's Cancel then no
         # longer stops its requests (pacing.Run says why).
         self._changed = False
@@ -211,7 +214,8 @@ class ManageApi:
             ticket = self._limiter.take() if self._limiter is not None else None
             held += clock.monotonic() - before
             before_send(clock, shielded=self._changed)  # its run may have ended while it waited
-            outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
+            with self._wire.sending():  # a plugin ending itself waits for it (pacing.Wire)
+                outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
             self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):
                 return outcome

@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -92,8 +93,7 @@ class Run:
     @classmethod
     def for_this_process(cls) -> Run:
         """Watching in the dynamic provider plugin (with the engine's Cancel hooked), plain elsewhere."""
-        main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-        run = cls(watch=getattr(main_spec, "name", "") == PLUGIN_MAIN)
+        run = cls(watch=in_plugin())
         if run._watch:
             hook_engine_cancel(run)
         return run
@@ -113,11 +113,23 @@ class Run:
             context = _serving_context()
             if context is not None and not context.is_active():
                 return "the Pulumi engine stopped waiting for this operation (it was killed or closed the plugin)"
-            for child, parent in self._lineage:
-                if _parent_of(child) != parent:
-                    return f"the Pulumi engine (process {self._lineage[-1][1]}) that started this plugin is gone"
+            gone = self.engine_gone()
+            if gone is not None:
+                return gone
         if self._cancelled.is_set() and not getattr(self._local, "shielded", False):
             return self._cancel_reason
+        return None
+
+    def engine_gone(self) -> str | None:
+        """Why the engine that started this plugin is gone, or None while it runs (and whenever nothing is
+        watched): a link of the lineage taken when this Run was made no longer holds. The one test of the
+        engine's death, for the waits (:meth:`reason`) and for the plugin's own end
+        (:mod:`pulumi_openpanel.watchdog`), which may ask from any thread, in a call or outside any."""
+        if not self._watch:
+            return None
+        for child, parent in self._lineage:
+            if _parent_of(child) != parent:
+                return f"the Pulumi engine (process {self._lineage[-1][1]}) that started this plugin is gone"
         return None
 
     def check(self) -> None:
@@ -137,6 +149,13 @@ class Run:
             else:
                 self._cancelled.wait(min(WAIT_SLICE, left))
             self.check()
+
+
+def in_plugin() -> bool:
+    """Whether this process is the SDK's dynamic provider plugin (``python -m pulumi.dynamic``): the one
+    place that tells it from a program, a test or a command of ours, which all run another ``__main__``."""
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(main_spec, "name", "") == PLUGIN_MAIN
 
 
 def _parent_of(pid: int) -> int | None:
@@ -250,7 +269,8 @@ _RUN_LOCK = threading.Lock()
 
 
 def this_run() -> Run:
-    """The process's Run, made on first use (in the plugin: when the provider first waits or sends)."""
+    """The process's Run, made on first use (in the plugin: as our provider is first unpickled, when the
+    watchdog starts)."""
     global _RUN
     with _RUN_LOCK:
         if _RUN is None:
@@ -289,6 +309,73 @@ def before_send(clock: Clock, *, shielded: bool) -> None:
         run.check()
 
 
+class Wire:
+    """What this process has under way that its end must not cut: HTTP exchanges on the wire (the request
+    log's line for one is written inside it), and writes of the pacing state file, which other processes read.
+
+    A plugin whose engine is gone ends itself (:mod:`pulumi_openpanel.watchdog`) through :meth:`end`: from
+    then on no new exchange starts (:meth:`sending` refuses it with RunOverError; the waits raise that
+    anyway once the engine is gone, so this only closes the gap between their last look and the send), and
+    the end waits, bounded, for the exchanges under way. One already sent is let finish rather than cut:
+    cutting it would not undo what the server does with it, nobody is left to record its answer either way,
+    but its request log line tells whoever runs ``recover`` what the server answered. A write of the pacing
+    state file is waited for even past that bound: the file is truncated then rewritten, and an end between
+    the two would lose the window's sends for the next process. A count under a lock: cheap for every
+    request.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._sending = 0
+        self._writing = 0
+        self._closed: str | None = None
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """Around one HTTP exchange; RunOverError, nothing sent, once :meth:`end` has begun."""
+        with self._changed:
+            if self._closed is not None:
+                raise RunOverError(self._closed)
+            self._sending += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._sending -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a write of a shared file: never refused (the end waits for it)."""
+        with self._changed:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing -= 1
+                self._changed.notify_all()
+
+    def end(self, reason: str, grace: float, then: Callable[[int], None]) -> None:
+        """Refuse new exchanges (for ``reason``), wait up to ``grace`` seconds for the exchanges under way and
+        as long again for a write that outlasts them (writes take milliseconds), then call ``then`` with how
+        many exchanges are still unanswered, holding the lock: nothing can start meanwhile, so ``then`` may
+        end the process."""
+        with self._changed:
+            self._closed = reason
+            deadline = time.monotonic() + grace
+            while (self._sending or self._writing) and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+            deadline = time.monotonic() + grace
+            while self._writing and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+            then(self._sending)
+
+
+# What the process has under way: ManageApi's exchanges and the pacer's writes of the state file.
+WIRE = Wire()
+
+
 class RateLimiter:
     """At most ``limit`` acquisitions in any ``window + slack`` seconds, plus the server's own accounting.
 
@@ -300,6 +387,9 @@ class RateLimiter:
 
     With ``probe=True`` the first request goes alone: the others wait for its answer, which tells how much
     of the window is left, instead of all rushing into a window that may be full.
+
+    Its writes of ``send_log`` count on ``wire`` (the process's), so that a plugin ending itself never cuts
+    one half-way.
     """
 
     def __init__(
@@ -311,6 +401,7 @@ class RateLimiter:
         clock: Clock = SYSTEM_CLOCK,
         probe: bool = False,
         send_log: SendLog | None = None,
+        wire: Wire = WIRE,
     ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
@@ -325,6 +416,7 @@ class RateLimiter:
         self._budget_until = 0.0
         self._last_observed = 0
         self._send_log = send_log
+        self._wire = wire
         self._lock = threading.Lock()
         if send_log is not None:
             now = clock.monotonic()
@@ -364,7 +456,7 @@ class RateLimiter:
                     if self._budget is not None:
                         self._budget -= 1
                     if self._send_log is not None:
-                        with contextlib.suppress(OSError):
+                        with contextlib.suppress(OSError), self._wire.writing():
                             self._send_log.record()
                     return self._tickets
             self._clock.sleep(wait)

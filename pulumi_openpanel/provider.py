@@ -38,12 +38,15 @@ from pulumi_openpanel.errors import (
 from pulumi_openpanel.normalize import is_unknown
 from pulumi_openpanel.plugin_errors import install as _message_first_in_the_plugin
 from pulumi_openpanel.schema import Prop, Resource, kind_of
+from pulumi_openpanel.watchdog import start_in_plugin as _end_with_the_engine
 
 R = TypeVar("R", bound="OpenPanelResource")
 
 # Loaded by the dynamic-provider plugin to unpickle a provider: from then on, our errors reach the user as
-# their message rather than a traceback (plugin_errors.py says why).
+# their message rather than a traceback (plugin_errors.py says why), and the plugin ends itself once its
+# engine is gone (watchdog.py says why). Both do nothing in any other process.
 _message_first_in_the_plugin()
+_end_with_the_engine()
 
 CONNECTION = "connection"
 # The id of an existing object to bring under management instead of creating one (see README: adoption).
