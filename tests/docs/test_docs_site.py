@@ -7,11 +7,11 @@ are checked for syntax; the programs among them run in test_docs_programs.py.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ def test_the_site_builds_strictly_and_renders_the_api_reference(tmp_path: Path) 
 def signatures(page: str) -> list[str]:
     """The text of every signature block (`separate_signature`) of a rendered API page."""
     found = re.findall(r'<div class="doc-signature[^"]*"[^>]*>(.*?)</div>', page, re.DOTALL)
-    return [html.unescape(re.sub(r"<[^>]+>", "", block)).strip() for block in found]
+    return [unescape(re.sub(r"<[^>]+>", "", block)).strip() for block in found]
 
 
 def assert_signatures_are_formatted(page: str) -> None:
