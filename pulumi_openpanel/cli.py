@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pulumi_openpanel._version import __version__
+from pulumi_openpanel.install_source import missing_dependency
 
 # name -> (module, one-line help). Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -21,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "policy-pack": ("pulumi_openpanel.policy_pack", "print the directory of the OpenPanel policy pack (guardrails)"),
     "recover": ("pulumi_openpanel.recover", "after a cut-short pulumi up: remove what it created but never recorded"),
 }
+# The subcommands that need an optional extra of the package (pyproject.toml), and which.
+EXTRAS: dict[str, str] = {"emulator": "emulator"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,11 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         module = importlib.import_module(args._module)
     except ImportError as exc:
-        print(
-            f"pulumi-openpanel {args.command}: a dependency is missing ({exc.name}). "
-            'Install the extra: pip install "pulumi-openpanel[emulator]"',
-            file=sys.stderr,
-        )
+        print(f"pulumi-openpanel {args.command}: {missing_dependency(exc.name, EXTRAS.get(args.command))}",
+              file=sys.stderr)
         return 2
     result: int = module.run(args)
     return result

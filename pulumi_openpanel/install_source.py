@@ -1,47 +1,90 @@
-"""How this package was installed, as a requirement line that installs it the same way elsewhere.
+"""How this package was installed, as a requirement line (and a pip command) that installs it the same way.
 
-`pulumi-openpanel adopt` writes a project's requirements.txt. Until the package is on PyPI its name alone
-does not install, so the line follows where the running copy came from, as pip recorded it (PEP 610's
-direct_url.json): a local directory (editable or not), an archive, or a VCS checkout; the PyPI name only
-when it came from an index.
+`pulumi-openpanel adopt` writes a project's requirements.txt, and the command's hints say how to add an
+extra (``emulator``, ``policy``). Until the package is on PyPI its name alone does not install, so both
+follow where the running copy came from, as pip recorded it (PEP 610's direct_url.json): a local
+directory (editable or not), an archive, or a VCS checkout; the PyPI name only when it came from an index.
+Every install hint of the package comes from here, so none offers a form that does not work yet.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pulumi_openpanel._version import __version__
 
 DISTRIBUTION = "pulumi-openpanel"
+# A checkout run without being installed (its directory on PYTHONPATH) is where this file's package sits.
+_CHECKOUT = Path(__file__).resolve().parents[1]
+# What may stand between double quotes in a shell command as it is.
+_PLAIN = re.compile(r'[^"$`\\!]*')
 
 
-def requirement_for(direct_url: dict[str, Any] | None, version: str = __version__) -> str:
-    """The requirement line for an installation described by `direct_url` (None: from an index)."""
+def requirement_for(direct_url: dict[str, Any] | None, version: str = __version__, extra: str | None = None) -> str:
+    """The requirement line for an installation described by `direct_url` (None: from an index), with
+    `extra` (an optional-dependency group such as ``emulator``) when given."""
+    extras = f"[{extra}]" if extra else ""
     if not direct_url or not isinstance(direct_url.get("url"), str):
-        return f"{DISTRIBUTION}>={version}"
+        return f"{DISTRIBUTION}{extras}>={version}"
     url: str = direct_url["url"]
     vcs = direct_url.get("vcs_info")
     if isinstance(vcs, dict):
         commit = vcs.get("requested_revision") or vcs.get("commit_id")
-        return f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
+        return f"{DISTRIBUTION}{extras} @ {vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
     if "dir_info" in direct_url and urlsplit(url).scheme == "file":
-        path = unquote(urlsplit(url).path)
+        path = unquote(urlsplit(url).path) + extras
         editable = bool((direct_url.get("dir_info") or {}).get("editable"))
         return f"-e {path}" if editable else path
-    return f"{DISTRIBUTION} @ {url}"
+    return f"{DISTRIBUTION}{extras} @ {url}"
+
+
+def install_command_for(direct_url: dict[str, Any] | None, extra: str | None = None,
+                        version: str = __version__) -> str:
+    """The `pip install` command, quoted for a POSIX shell, that installs the package as `direct_url`
+    says it was installed, with `extra` (brackets need quotes in zsh, spaces in any shell)."""
+    requirement = requirement_for(direct_url, version, extra)
+    editable = requirement.startswith("-e ")
+    target = requirement.removeprefix("-e ")
+    quoted = f'"{target}"' if _PLAIN.fullmatch(target) else "'" + target.replace("'", "'\"'\"'") + "'"
+    return "pip install " + ("-e " if editable else "") + quoted
+
+
+def installed_direct_url() -> dict[str, Any] | None:
+    """What pip recorded about where the running copy came from; None when it came from an index.
+
+    A checkout used without installing it (on PYTHONPATH) counts as an editable install of that directory.
+    """
+    try:
+        recorded = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        if (_CHECKOUT / "pyproject.toml").is_file():
+            return {"url": _CHECKOUT.as_uri(), "dir_info": {"editable": True}}
+        return None
+    try:
+        direct_url = json.loads(recorded) if recorded else None
+    except ValueError:
+        return None
+    return direct_url if isinstance(direct_url, dict) else None
 
 
 def installed_requirement() -> str:
     """The requirement line that installs this package the way the running copy was installed."""
-    try:
-        recorded = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
-    except metadata.PackageNotFoundError:
-        recorded = None
-    try:
-        direct_url = json.loads(recorded) if recorded else None
-    except ValueError:
-        direct_url = None
-    return requirement_for(direct_url if isinstance(direct_url, dict) else None)
+    return requirement_for(installed_direct_url())
+
+
+def install_command(extra: str | None = None) -> str:
+    """The `pip install` command that adds `extra` to the running copy, installed from where it came from."""
+    return install_command_for(installed_direct_url(), extra)
+
+
+def missing_dependency(module: str | None, extra: str | None) -> str:
+    """What a command says when a module it needs cannot be imported: install `extra` (or the package
+    again), with the pip command that installs it from where this copy came from."""
+    if extra is None:
+        return f"a dependency is missing ({module}). Install the package again: {install_command()}"
+    return f"a dependency is missing ({module}). Install the {extra} extra: {install_command(extra)}"

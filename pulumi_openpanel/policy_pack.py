@@ -19,9 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pulumi_openpanel.install_source import install_command
+
 PACK_DIRECTORY = Path(__file__).resolve().parent / "policy" / "pack"
 PYTHON_COMMAND_VARIABLE = "PULUMI_PYTHON_CMD"
-EXTRA_HINT = 'pip install "pulumi-openpanel[policy]"'
+EXTRA = "policy"  # the optional dependencies (pyproject.toml) the pack needs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +60,8 @@ def check_python(python: str) -> str | None:
 def run(args: argparse.Namespace) -> int:
     print(PACK_DIRECTORY)
     if importlib.util.find_spec("pulumi_policy") is None:
-        print(f"pulumi-openpanel policy-pack: pulumi-policy is not installed here; {EXTRA_HINT}", file=sys.stderr)
+        print(f"pulumi-openpanel policy-pack: pulumi-policy is not installed here; {install_command(EXTRA)}",
+              file=sys.stderr)
     if not args.check:
         return 0
     python = pack_python()
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     problem = check_python(python)
     if problem is not None:
         print(f"pulumi-openpanel policy-pack: Pulumi would run the pack with {python}, but {problem}. "
-              f"Install the extra there ({EXTRA_HINT}), activate the virtualenv that has it, or set "
+              f"Install the extra there ({install_command(EXTRA)}), activate the virtualenv that has it, or set "
               f"{PYTHON_COMMAND_VARIABLE} to its python, e.g. {PYTHON_COMMAND_VARIABLE}={sys.executable}",
               file=sys.stderr)
         return 1

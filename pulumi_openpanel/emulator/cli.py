@@ -167,11 +167,9 @@ def run(args: argparse.Namespace) -> int:
         from pulumi_openpanel.emulator.server import EmulatorServer
         from pulumi_openpanel.emulator.stop_signals import StopSignals
     except ImportError as exc:
-        print(
-            f"pulumi-openpanel emulator: a dependency is missing ({exc.name}). "
-            'Install the extra: pip install "pulumi-openpanel[emulator]"',
-            file=sys.stderr,
-        )
+        from pulumi_openpanel.install_source import missing_dependency
+
+        print(f"pulumi-openpanel emulator: {missing_dependency(exc.name, 'emulator')}", file=sys.stderr)
         return 2
 
     try:

@@ -15,8 +15,8 @@ the one given by name in the pack's ``initial_config`` or in a ``--policy-pack-c
 wins. The pack shipped with this package (its directory is what ``pulumi-openpanel policy-pack``
 prints) runs all of them, advisory.
 
-This module needs the ``policy`` extra (``pip install "pulumi-openpanel[policy]"``); the rest of the
-package does not import it.
+This module needs the ``policy`` extra (its ImportError says the pip command that adds it); the rest of
+the package does not import it.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ try:
     )
     from pulumi_policy.proxy import UnknownValueError
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without the extra
-    raise ImportError(
-        'pulumi_openpanel.policy needs pulumi-policy: pip install "pulumi-openpanel[policy]"', name=exc.name
-    ) from exc
+    from pulumi_openpanel.install_source import install_command
+
+    raise ImportError(f"pulumi_openpanel.policy needs pulumi-policy: {install_command('policy')}",
+                      name=exc.name) from exc
 
 from pulumi_openpanel.policy import checks
 from pulumi_openpanel.policy.checks import (

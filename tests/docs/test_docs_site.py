@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,40 @@ def test_the_site_builds_strictly_and_renders_the_api_reference(tmp_path: Path) 
         assert f'id="pulumi_openpanel.{name}"' in reference, name
     for html in site.rglob("*.html"):
         assert "::: pulumi_openpanel" not in html.read_text(encoding="utf-8"), html
+    assert_signatures_are_formatted(reference)
+
+
+def signatures(page: str) -> list[str]:
+    """The text of every signature block (`separate_signature`) of a rendered API page."""
+    found = re.findall(r'<div class="doc-signature[^"]*"[^>]*>(.*?)</div>', page, re.DOTALL)
+    return [unescape(re.sub(r"<[^>]+>", "", block)).strip() for block in found]
+
+
+def assert_signatures_are_formatted(page: str) -> None:
+    """mkdocstrings lays signatures out only when a formatter (ruff or black) is importable; without one,
+    each overload of `Project(...)` is a single line cut off at the page's edge. Formatted, each parameter
+    has a line of its own, and none is broken in two (`line_length` fits the longest)."""
+    shown = signatures(page)
+    overloads = [text for text in shown if text.startswith("Project(") and "name: Input[str]," in text]
+    assert overloads, shown[:3]
+    lines = overloads[0].splitlines()
+    assert lines[0] == "Project(" and lines[-1] == ")", overloads[0]
+    assert "    name: Input[str]," in lines and "    connection: Connection | None = None," in lines, lines
+    for text in (text for text in shown if re.fullmatch(r"\w+\(", text.splitlines()[0])):
+        inner = text.splitlines()[1:-1]
+        broken = [line for line in inner if line.startswith("    ") and not line.rstrip().endswith((",", "*"))]
+        assert not broken, f"a parameter broken over lines: {text}"
+
+
+def test_the_docs_extra_brings_a_signature_formatter() -> None:
+    # The docs build alone (pip install ".[docs]") must lay the signatures out, not only a dev install.
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()  # as text: tomllib needs Python 3.11
+    docs_extra = pyproject.split("\ndocs = [", 1)[1].split("\n]", 1)[0]
+    assert re.search(r'"(ruff|black)>=', docs_extra), docs_extra
+    options = yaml.safe_load(MKDOCS_YML.read_text())["plugins"]
+    python = next(p["mkdocstrings"] for p in options if isinstance(p, dict) and "mkdocstrings" in p)
+    handler = python["handlers"]["python"]["options"]
+    assert handler["separate_signature"] is True and isinstance(handler.get("line_length"), int)
 
 
 def test_every_page_is_in_the_nav_once() -> None:

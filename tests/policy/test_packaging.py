@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from pulumi_openpanel import __version__, cli
+from pulumi_openpanel.install_source import install_command
 from pulumi_openpanel.policy import POLICIES
 from pulumi_openpanel.policy_pack import PACK_DIRECTORY
 from tests.support.pulumi_cli import REPO_ROOT
@@ -53,7 +54,7 @@ def test_check_explains_a_python_without_the_extra(monkeypatch: pytest.MonkeyPat
     assert cli.main(["policy-pack", "--check"]) == 1
     err = capsys.readouterr().err
     assert f"would run the pack with {bare}" in err and "No module named" in err
-    assert 'pip install "pulumi-openpanel[policy]"' in err and f"PULUMI_PYTHON_CMD={sys.executable}" in err
+    assert f"({install_command('policy')})" in err and f"PULUMI_PYTHON_CMD={sys.executable}" in err
 
     monkeypatch.setenv("PULUMI_PYTHON_CMD", str(tmp_path / "missing-python"))
     assert cli.main(["policy-pack", "--check"]) == 1
@@ -76,8 +77,10 @@ def test_the_core_package_and_the_subcommand_work_without_pulumi_policy() -> Non
                           check=False, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(PACK_DIRECTORY)
-    assert 'pulumi-policy is not installed here; pip install "pulumi-openpanel[policy]"' in done.stderr
-    assert 'policy: pulumi_openpanel.policy needs pulumi-policy: pip install "pulumi-openpanel[policy]"' in done.stderr
+    hint = install_command("policy")  # this checkout's: the package is not on an index yet
+    assert hint == f'pip install -e "{REPO_ROOT}[policy]"'
+    assert f"pulumi-policy is not installed here; {hint}" in done.stderr
+    assert f"policy: pulumi_openpanel.policy needs pulumi-policy: {hint}" in done.stderr
 
 
 def test_the_pack_files_are_package_data_and_the_extra_is_declared() -> None:
