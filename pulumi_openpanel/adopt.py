@@ -27,7 +27,7 @@ from pulumi_openpanel._version import __version__
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET, Credentials
 from pulumi_openpanel.doctor import read_stack_config
-from pulumi_openpanel.errors import OpenPanelError, redact
+from pulumi_openpanel.errors import ConfigurationError, OpenPanelError, redact
 from pulumi_openpanel.install_source import installed_requirement
 from pulumi_openpanel.models import Client, Project, Reference
 from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE, Resource
@@ -183,8 +183,12 @@ def run(args: argparse.Namespace) -> int:
     secrets = [os.environ.get(ENV_CLIENT_SECRET), str(sources.stack_config.get(CONFIG_CLIENT_SECRET) or "")]
     try:
         api = sources.manage_api()
-        print(redact(f"pulumi-openpanel adopt: {describe_sources(api.credentials, sources.summary)}", secrets),
-              file=sys.stderr, flush=True)
+    except ConfigurationError as exc:  # say where it looked: stack config, or why not
+        print(redact(f"pulumi-openpanel adopt: settings from {sources.summary}: {exc}", secrets), file=sys.stderr)
+        return 1
+    print(redact(f"pulumi-openpanel adopt: {describe_sources(api.credentials, sources.summary)}", secrets),
+          file=sys.stderr, flush=True)
+    try:
         inventory = collect(api, args.project, progress)
     except OpenPanelError as exc:
         print(redact(f"pulumi-openpanel adopt: {exc}", secrets), file=sys.stderr)
