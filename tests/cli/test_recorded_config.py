@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from pulumi_openpanel.config import RECORDED
+from tests.docs.pages import DOCS
 from tests.support.fixtures import ProjectFactory, unpaced
 from tests.support.pulumi_cli import PulumiProject, Run
 from tests.support.target import OpenPanelTarget
 
 pytestmark = pytest.mark.cli
 
-NOT_A_UUID = "not-a-uuid-but-a-name"
+NOT_A_UUID = "my-root-id"  # 10 characters, as in the message docs/troubleshooting.md shows
 PROGRAM = """
 import pulumi_openpanel as openpanel
 
@@ -69,6 +70,10 @@ def test_refresh_after_a_failed_up_names_the_recorded_config_and_doctor_the_diff
     message = errors_of(refresh)
     assert f"from stack config openpanel:clientId {RECORDED} must be a UUID" in message
     assert "run `pulumi up`, or `pulumi refresh --run-program` / `pulumi destroy --run-program`" in message
+    page = (DOCS / "troubleshooting.md").read_text(encoding="utf-8")
+    documented = [line.strip().removeprefix("error: ") for line in page.splitlines()
+                  if f"openpanel:clientId {RECORDED}" in line]
+    assert len(documented) == 1 and documented[0] in [line.strip() for line in refresh.diagnostics()], message
     destroy = project.destroy(check=False)
     assert destroy.returncode != 0 and f"openpanel:clientId {RECORDED}" in errors_of(destroy)
 
