@@ -14,15 +14,17 @@ from collections.abc import Callable, Mapping
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_openpanel.config import RECORDED, RECORDED_FIX
+from pulumi_openpanel.config import RECORDED, RECORDED_FIX, resolve_credentials
 from pulumi_openpanel.errors import (
     AuthenticationError,
     ConfigurationError,
+    ForbiddenError,
     MissingCredentialsError,
     OpenPanelError,
 )
 from pulumi_openpanel.project import ProjectProvider
 from pulumi_openpanel.reference import ReferenceProvider
+from tests.api.fakes import OTHER_UUID, FakeClock, FakeServer, make_api, respond
 from tests.support.fixtures import credentials_env, unpaced
 from tests.support.target import CREDENTIAL_VARIABLES, OpenPanelTarget
 
@@ -109,3 +111,21 @@ def test_a_refused_secret_from_the_environment_says_nothing_about_the_state(
 
     assert "The client secret (from environment variable OPENPANEL_CLIENT_SECRET)" in text
     assert RECORDED not in text and "--run-program" not in text
+
+
+def test_a_403_names_the_recorded_client_id_and_what_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """403 says the object is another organization's than the credentials in use: which credentials, and, in a
+    read or delete, that they are the recorded ones."""
+    refusal = {"error": "Forbidden", "message": "Project does not belong to your organization"}
+    monkeypatch.setattr(ProjectProvider, "read_object", lambda self, api, object_id: api.list_dashboards(object_id))
+    stack_config = {"openpanel:clientId": OTHER_UUID, "openpanel:clientSecret": WRONG_SECRET}
+    provider = configured(ProjectProvider, stack_config)
+    api = make_api(FakeServer(FakeClock(), respond(403, refusal)),
+                   credentials=resolve_credentials(None, stack_config, {}, recorded=True))
+    monkeypatch.setattr(ProjectProvider, "api", lambda self, props, recorded=False: api)
+
+    text = failure(lambda: provider.read("someone-elses", {"name": "Web"}), ForbiddenError)
+
+    assert "HTTP 403" in text and "belongs to another organization than the credentials in use" in text
+    assert f"(client id from stack config openpanel:clientId {RECORDED})" in text and text.endswith(RECORDED_FIX)
+    assert WRONG_SECRET not in text
