@@ -4,6 +4,10 @@ management, unchanged.
 Each object becomes a resource with ``adopt=<id>`` and inputs equal to what the server holds, so the first
 ``pulumi up`` only reads (one GET per object) and the second shows no diff. Client secrets cannot be
 recovered (OpenPanel keeps a hash), which the generated code says where it matters.
+
+It reads the credentials and settings as ``doctor`` and the provider do (the stack config of the Pulumi
+project it runs in, then the environment: :func:`pulumi_openpanel.doctor.read_stack_config`), and says on
+stderr where each came from.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from typing import Any
 
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import ENV_CLIENT_SECRET, manage_api
-from pulumi_openpanel.errors import OpenPanelError, redact
+from pulumi_openpanel.config import CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET, Credentials
+from pulumi_openpanel.doctor import read_stack_config
+from pulumi_openpanel.errors import ConfigurationError, OpenPanelError, redact
 from pulumi_openpanel.install_source import installed_requirement
 from pulumi_openpanel.models import Client, Project, Reference
 from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE, Resource
@@ -46,6 +51,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", default="openpanel-adopted", help="the Pulumi project name for --output")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+    parser.add_argument("--cwd", metavar="DIR", type=Path,
+                        help="the Pulumi project directory whose stack config to read (default: here)")
+    parser.add_argument("--stack", metavar="NAME", help="the stack whose config to read (default: the selected one)")
+
+
+def describe_sources(credentials: Credentials, summary: str) -> str:
+    """Where each value in use came from, in one line; the secret is named by its source only."""
+    sources = credentials.sources
+    return (f"settings from {summary}: API root {credentials.api_url} (from {sources['api_url']}), "
+            f"client id {credentials.client_id} (from {sources['client_id']}), "
+            f"client secret from {sources['client_secret']}")
 
 
 def collect(api: ManageApi, project_id: str | None, progress: Callable[[str], None]) -> Inventory:
@@ -163,9 +179,16 @@ def run(args: argparse.Namespace) -> int:
         if interactive:
             print(f"adopt: {message}...", file=sys.stderr, flush=True)
 
-    secrets = [os.environ.get(ENV_CLIENT_SECRET)]
+    sources = read_stack_config(args.cwd, args.stack, os.environ)
+    secrets = [os.environ.get(ENV_CLIENT_SECRET), str(sources.stack_config.get(CONFIG_CLIENT_SECRET) or "")]
     try:
-        api = manage_api()
+        api = sources.manage_api()
+    except ConfigurationError as exc:  # say where it looked: stack config, or why not
+        print(redact(f"pulumi-openpanel adopt: settings from {sources.summary}: {exc}", secrets), file=sys.stderr)
+        return 1
+    print(redact(f"pulumi-openpanel adopt: {describe_sources(api.credentials, sources.summary)}", secrets),
+          file=sys.stderr, flush=True)
+    try:
         inventory = collect(api, args.project, progress)
     except OpenPanelError as exc:
         print(redact(f"pulumi-openpanel adopt: {exc}", secrets), file=sys.stderr)

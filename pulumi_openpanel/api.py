@@ -302,7 +302,9 @@ class ManageApi:
         if status == 401:
             return AuthenticationError(method, path, status, message, hint=self._credentials_hint(message))
         if status == 403:
-            return ForbiddenError(method, path, status, message)
+            # Which credentials' organization that is: in a refresh or destroy, maybe not today's.
+            hint = f"{ForbiddenError.hint} (client id {self._source('client_id')})"
+            return ForbiddenError(method, path, status, message, hint=hint)
         if status == 404 and _ROUTE_NOT_FOUND.match(message):
             return ApiRootError(method, path, status, message, hint=self._api_root_hint())
         if status == 404:

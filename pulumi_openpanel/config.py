@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, redact
+from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, OpenPanelError, redact
 
 if TYPE_CHECKING:
     from pulumi_openpanel.api import ManageApi
@@ -224,9 +224,30 @@ def _parse_retries(text: str, source: str) -> int:
     return int(text)
 
 
-def config_source(key: str, stack_name: str | None = None) -> str:
-    """How a stack config key is named as a source: with its stack when known (``doctor`` knows it)."""
-    return f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
+# `pulumi refresh` and `pulumi destroy` do not run the program: the engine configures the provider with the
+# stack config it recorded in the state (the default provider's inputs) at the last `pulumi up`, even one that
+# failed, not with today's. So in the calls they drive (read, delete) a stack config value is named as the
+# recorded one, and an error about it says how to record today's (docs/troubleshooting.md).
+RECORDED = "as recorded in the state at the last `pulumi up`"
+RECORDED_FIX = (
+    "`pulumi refresh` and `pulumi destroy` use the stack config the last `pulumi up` recorded in the state "
+    "(even a failed one), not today's: once the stack config is right, run `pulumi up`, or "
+    "`pulumi refresh --run-program` / `pulumi destroy --run-program`"
+)
+
+
+def config_source(key: str, stack_name: str | None = None, *, recorded: bool = False) -> str:
+    """How a stack config key is named as a source: with its stack when known (``doctor`` knows it), and
+    as the recorded value when ``recorded`` (see :data:`RECORDED`)."""
+    name = f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
+    return f"{name} {RECORDED}" if recorded else name
+
+
+def explain_recorded(error: OpenPanelError) -> None:
+    """Add :data:`RECORDED_FIX` to an error that names a recorded stack config value: the value the user
+    reads may no longer be the one in ``pulumi config``."""
+    if RECORDED in str(error):
+        error.add_advice(RECORDED_FIX)
 
 
 def parse_rate_limit_wait(text: str, source: str) -> float:
@@ -254,22 +275,24 @@ TUNING = {
 
 
 def locate_settings(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
+    recorded: bool = False,
 ) -> dict[str, tuple[str | None, str]]:
     """Each tuning setting's raw text and where it came from (stack config, else the environment), or
     ``(None, "")`` when neither has it and the default applies."""
     return {
-        name: _first(*_stack_then_environment(stack_config, environ, key, env, stack_name))
+        name: _first(*_stack_then_environment(stack_config, environ, key, env, stack_name, recorded))
         for name, (key, env) in TUNING.items()
     }
 
 
 def settings_from(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
+    recorded: bool = False,
 ) -> ApiSettings:
     """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
     the defaults."""
-    found = locate_settings(stack_config, environ, stack_name=stack_name)
+    found = locate_settings(stack_config, environ, stack_name=stack_name, recorded=recorded)
     settings = ApiSettings(pacing_dir=pacing_dir(environ))
     timeout, source = found["request_timeout"]
     if timeout is not None:
@@ -287,21 +310,29 @@ def settings_from(
     return settings
 
 
+def setting_text(value: Any) -> str | None:
+    """A setting's value as the provider reads it: stripped text, None when unset. Empty or blank text
+    counts as unset; a value that is not text (a number in the stack's YAML) is read as its text."""
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
 def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
-    """The first candidate that has a value, stripped, with its source: the one precedence of every
-    setting (connection, then stack config, then environment). Empty or blank text counts as unset; a
-    value that is not text (a number in the stack's YAML) is read as its text."""
+    """The first candidate that has a value (:func:`setting_text`), with its source: the one precedence of
+    every setting (connection, then stack config, then environment)."""
     for value, source in candidates:
-        text = "" if value is None else str(value).strip()
-        if text:
+        text = setting_text(value)
+        if text is not None:
             return text, source
     return None, ""
 
 
 def _stack_then_environment(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], key: str, env: str, stack_name: str | None
+    stack_config: Mapping[str, Any], environ: Mapping[str, str], key: str, env: str, stack_name: str | None,
+    recorded: bool,
 ) -> tuple[tuple[Any, str], tuple[Any, str]]:
-    return (stack_config.get(key), config_source(key, stack_name)), (environ.get(env), f"environment variable {env}")
+    stack_source = config_source(key, stack_name, recorded=recorded)
+    return (stack_config.get(key), stack_source), (environ.get(env), f"environment variable {env}")
 
 
 # Each credential: its connection wire key and argument name, stack config key and environment variable.
@@ -319,13 +350,15 @@ def locate_credentials(
     *,
     stack_name: str | None = None,
     given_as: Mapping[str, str] | None = None,
+    recorded: bool = False,
 ) -> dict[str, tuple[str | None, str]]:
     """The API root's and each credential's raw value and where it came from, first place wins:
     connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
 
     This is the one precedence of the credentials: :func:`resolve_credentials` (so the provider) and
     ``doctor`` both read it. ``given_as`` renames the connection's sources by wire key (doctor's
-    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys.
+    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys, and
+    ``recorded`` names them as the values the state recorded (:data:`RECORDED`: refresh and destroy).
     """
     connection = connection or {}
     stack_config = stack_config or {}
@@ -334,7 +367,7 @@ def locate_credentials(
     return {
         name: _first(
             (connection.get(wire), given_as.get(wire, f"connection {arg}")),
-            *_stack_then_environment(stack_config, environ, key, env, stack_name),
+            *_stack_then_environment(stack_config, environ, key, env, stack_name, recorded),
         )
         for name, (wire, arg, key, env) in CREDENTIALS.items()
     }
@@ -357,9 +390,11 @@ def resolve_credentials(
     *,
     stack_name: str | None = None,
     given_as: Mapping[str, str] | None = None,
+    recorded: bool = False,
 ) -> Credentials:
     """Resolve the API root and credentials, or say exactly how to provide what is missing."""
-    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
+    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
+                               recorded=recorded)
     api_url, api_source = found["api_url"]
     client_id, id_source = found["client_id"]
     client_secret, secret_source = found["client_secret"]
@@ -369,7 +404,8 @@ def resolve_credentials(
         if found[name][0] is None:
             _, arg, key, env = CREDENTIALS[name]
             missing.append(
-                f"the client {what}: connection=Connection({arg}=...), stack config {key}, or environment {env}"
+                f"the client {what}: connection=Connection({arg}=...), "
+                f"{config_source(key, stack_name, recorded=recorded)}, or environment {env}"
             )
     if missing:
         raise MissingCredentialsError(
@@ -398,20 +434,22 @@ def manage_api(
     *,
     stack_name: str | None = None,
     given_as: Mapping[str, str] | None = None,
+    recorded: bool = False,
     **overrides: Any,
 ) -> ManageApi:
     """The Manage API client for a resource's ``connection`` (its wire form: ``apiUrl``, ``clientId``,
     ``clientSecret``), the stack config and the environment (``os.environ`` when None).
 
     ``overrides`` replace fields of the resulting :class:`ApiSettings` (``doctor`` sets its own timeout
-    and retry budget); an override wins over every source. ``stack_name`` and ``given_as`` only name the
-    sources in errors (see :func:`locate_credentials`). Raises :class:`ConfigurationError` (or its
+    and retry budget); an override wins over every source. ``stack_name``, ``given_as`` and ``recorded``
+    only name the sources in errors (see :func:`locate_credentials`). Raises :class:`ConfigurationError` (or its
     :class:`MissingCredentialsError`) naming the setting that is wrong and what it may be.
     """
     environ = os.environ if environ is None else environ
     stack_config = stack_config or {}
-    credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as)
-    settings = replace(settings_from(stack_config, environ, stack_name=stack_name), **overrides)
+    credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
+                                      recorded=recorded)
+    settings = replace(settings_from(stack_config, environ, stack_name=stack_name, recorded=recorded), **overrides)
     # Imported here: api.py builds on this module's Credentials and ApiSettings.
     from pulumi_openpanel.api import ManageApi
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.config import (
     CONFIG_API_URL,
     CONFIG_CLIENT_SECRET,
@@ -29,6 +30,7 @@ from pulumi_openpanel.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_API_URL,
     ENV_CLIENT_SECRET,
+    RECORDED_FIX,
     SETTINGS_KEYS,
     RetryPolicy,
     api_root_suggestion,
@@ -37,6 +39,7 @@ from pulumi_openpanel.config import (
     locate_settings,
     manage_api,
     normalize_api_url,
+    setting_text,
     settings_from,
 )
 from pulumi_openpanel.config import (
@@ -63,6 +66,7 @@ CREDENTIALS = "credentials"
 SETTINGS = "settings"
 ORGANIZATION = "organization"
 RATE_LIMIT = "rate limit"
+RECORDED_CONFIG = "recorded config"
 
 # doctor's --api-url travels as a connection's apiUrl (it wins over every other source, as a connection
 # does), and is named as what the user typed.
@@ -88,10 +92,13 @@ DEFAULTS = {
 
 @dataclass
 class Check:
+    """One finding. ``warn``: not in the way of a ``pulumi up`` (so ``ok``), but of other commands."""
+
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False
 
 
 @dataclass
@@ -108,13 +115,32 @@ class Setting:
 class ConfigSources:
     """Where the settings are read from: a stack's config (when it could be read) and the environment.
 
+    The one description of the sources that the commands run outside Pulumi (``doctor``, ``adopt``) share,
+    so that they read the settings as the provider does: :meth:`manage_api` builds their API client.
+
     ``stack_config`` holds the stack's ``openpanel:*`` values, the client secret decrypted: it stays in
-    memory, out of the repr, and is never printed.
+    memory, out of the repr, and is never printed. ``recorded`` holds the same keys as the state recorded
+    them at the last ``pulumi up`` (what refresh and destroy use), when they were asked for.
     """
 
     summary: str
     stack_name: str | None = None
     stack_config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    recorded: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+
+    def manage_api(self, connection: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
+                   **overrides: Any) -> ManageApi:
+        """The provider's own :func:`~pulumi_openpanel.config.manage_api` over these sources (connection,
+        stack config, environment), the sources named with the stack."""
+        return manage_api(connection, self.stack_config, environ, stack_name=self.stack_name, given_as=GIVEN_AS,
+                          **overrides)
+
+    def recorded_differences(self) -> list[str]:
+        """The ``openpanel:*`` keys whose value the state recorded at the last ``pulumi up`` is not today's
+        (set on one side only counts), as the provider reads values."""
+        return [key for key in SETTINGS_KEYS
+                if any(setting_text(recorded.get(key)) != setting_text(self.stack_config.get(key))
+                       for recorded in self.recorded)]
 
 
 def environment_only(summary: str = "the environment only") -> ConfigSources:
@@ -123,8 +149,10 @@ def environment_only(summary: str = "the environment only") -> ConfigSources:
     return ConfigSources(summary=summary)
 
 
-def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str, str]) -> ConfigSources:
-    """The selected (or named) stack's ``openpanel:*`` config, as ``configure`` will receive it.
+def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str, str], *,
+                      recorded: bool = False) -> ConfigSources:
+    """The selected (or named) stack's ``openpanel:*`` config, as ``configure`` will receive it; with
+    ``recorded``, also as the state recorded it at the last ``pulumi up`` (``pulumi stack export``).
 
     Only inside a Pulumi project (a Pulumi.yaml in ``cwd``) with ``pulumi`` on PATH; otherwise, or when the
     CLI fails (no stack selected, not logged in, no passphrase), the environment alone, and the summary
@@ -144,10 +172,17 @@ def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str,
         return environment_only(f"the environment only (could not read the stack config of the project in "
                                 f"{directory}: {exc})")
     config = {key: found[key] for key in SETTINGS_KEYS if key in found}
+    states: list[dict[str, Any]] = []
+    if recorded:
+        try:
+            states = pulumi.recorded_configs()
+        except PulumiCommandError:
+            states = []  # the recorded config is a warning's matter: without it, nothing to compare
     return ConfigSources(
         summary=f"stack config of stack {name} (pulumi config in {directory}), then the environment",
         stack_name=name,
         stack_config=config,
+        recorded=tuple({key: state[key] for key in SETTINGS_KEYS if key in state} for state in states),
     )
 
 
@@ -168,8 +203,8 @@ class Report:
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
 
-    def add(self, name: str, ok: bool, detail: str, fix: str = "") -> None:
-        self.checks.append(Check(name, ok, detail, fix))
+    def add(self, name: str, ok: bool, detail: str, fix: str = "", *, warn: bool = False) -> None:
+        self.checks.append(Check(name, ok, detail, fix, warn))
 
     def reported(self, detail: str) -> bool:
         return any(check.detail == detail for check in self.checks)
@@ -234,6 +269,10 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     root = report.settings["api_url"]
     report.api_url, report.api_url_source = root.value, root.source
 
+    differing = sources.recorded_differences()
+    if differing:
+        report.add(RECORDED_CONFIG, True, f"the stack config recorded in the state at the last `pulumi up` differs "
+                                          f"from today's for {', '.join(differing)}", RECORDED_FIX, warn=True)
     try:
         settings_from(sources.stack_config, environ, stack_name=sources.stack_name)
     except ConfigurationError as exc:
@@ -246,9 +285,8 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     try:
         # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick,
         # so a 429 is waited out for --timeout at most, not the provider's minutes.
-        api = manage_api(connection, sources.stack_config, environ, stack_name=sources.stack_name,
-                         given_as=GIVEN_AS, timeout=timeout, connect_timeout=timeout,
-                         retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
+        api = sources.manage_api(connection, environ, timeout=timeout, connect_timeout=timeout,
+                                 retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
     except ConfigurationError as exc:
         if not report.reported(str(exc)):
             report.add(CREDENTIALS, False, str(exc), _credentials_fix(exc, report.settings, sources))
@@ -361,7 +399,8 @@ def render_text(report: Report) -> str:
         value = setting.value if setting.value is not None else ("set, not shown" if setting.set else "-")
         lines.append(f"    {LABELS.get(name, name)}: {value} ({setting.source})")
     for check in report.checks:
-        lines.append(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        mark = "warn" if check.warn else "ok" if check.ok else "FAIL"
+        lines.append(f"  [{mark}] {check.name}: {check.detail}")
         if check.fix:
             lines.append(f"         fix: {check.fix}")
     lines.append("usable: yes" if report.ok else "usable: no")
@@ -369,7 +408,7 @@ def render_text(report: Report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    sources = read_stack_config(args.cwd, args.stack, os.environ)
+    sources = read_stack_config(args.cwd, args.stack, os.environ, recorded=True)
     report = diagnose(args.api_url, args.timeout, sources=sources)
     found = [os.environ.get(ENV_CLIENT_SECRET), sources.stack_config.get(CONFIG_CLIENT_SECRET)]
     secrets = [str(secret) for secret in found if secret]

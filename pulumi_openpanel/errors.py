@@ -58,6 +58,11 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 class OpenPanelError(Exception):
     """Base class of every error this package raises on purpose."""
 
+    def add_advice(self, advice: str) -> None:
+        """Append what to do, known only where the error is caught (the provider knows which Pulumi
+        command drives it), to the message."""
+        self.args = (redact(f"{self}. {advice}"),)
+
 
 class ConfigurationError(OpenPanelError):
     """The provider is not set up to talk to OpenPanel (missing or malformed settings)."""
@@ -120,6 +125,11 @@ class ApiError(OpenPanelError):
         self.tried = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} over {seconds:.0f} s"
         if budget:
             self.tried += f": {budget}"
+        self.args = (self._render(),)
+
+    def add_advice(self, advice: str) -> None:
+        """Append to the hint, so that the message keeps its order: what failed, then what to do."""
+        self.hint = f"{self.hint}. {advice}" if self.hint else advice
         self.args = (self._render(),)
 
     def __repr__(self) -> str:

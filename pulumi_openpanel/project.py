@@ -81,7 +81,7 @@ class ProjectProvider(OpenPanelProvider):
     def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
         return self.schema.outputs_of(api.update_project(object_id, ProjectUpdate(**changed)))
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
+    def delete_with(self, api: ManageApi, id_: str, props: dict[str, Any]) -> None:
         """Delete the project's write client, then the project: a destroy must close the door at once.
 
         OpenPanel only soft-deletes a project and keeps its clients, which go on authenticating (ingestion
@@ -102,7 +102,6 @@ class ProjectProvider(OpenPanelProvider):
         so its destroy deletes no client: its clients lapse with the project after 24 h, or can be
         adopted as ``Client`` resources to go at once. No client is looked up by name or type to guess.
         """
-        api = self.api(props)
         write_client_id = props.get("client_id")
         if isinstance(write_client_id, str) and write_client_id:
             try:

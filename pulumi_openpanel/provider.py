@@ -27,12 +27,13 @@ from pulumi.dynamic import (
 )
 
 from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, manage_api, normalize_api_url
+from pulumi_openpanel.config import CONNECTION_KEYS, SETTINGS_KEYS, explain_recorded, manage_api, normalize_api_url
 from pulumi_openpanel.errors import (
     AdoptionError,
     ConfigurationError,
     InputError,
     NotFoundError,
+    OpenPanelError,
     ReferredNotFoundError,
 )
 from pulumi_openpanel.normalize import is_unknown
@@ -124,9 +125,13 @@ class OpenPanelProvider(ResourceProvider):
 
     # -- online -----------------------------------------------------------------------------------
 
-    def api(self, props: Mapping[str, Any]) -> ManageApi:
-        """Credentials resolved now, never earlier: previews need none and rotations apply at once."""
-        return manage_api(props.get(CONNECTION), getattr(self, "_stack_config", {}))
+    def api(self, props: Mapping[str, Any], *, recorded: bool = False) -> ManageApi:
+        """Credentials resolved now, never earlier: previews need none and rotations apply at once.
+
+        ``recorded``: the call is a read or a delete, which ``pulumi refresh`` and ``pulumi destroy`` drive
+        with the stack config the state recorded at the last ``pulumi up``; errors name it so.
+        """
+        return manage_api(props.get(CONNECTION), getattr(self, "_stack_config", {}), recorded=recorded)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         api = self.api(props)
@@ -181,7 +186,8 @@ class OpenPanelProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            outs = self.read_object(self.api(props), id_)
+            with _recorded_config():
+                outs = self.read_object(self.api(props, recorded=True), id_)
         except NotFoundError:
             outs = None
         if outs is None:
@@ -214,8 +220,13 @@ class OpenPanelProvider(ResourceProvider):
         return UpdateResult(self._with_passthrough(outs, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with _recorded_config():
+            self.delete_with(self.api(props, recorded=True), id_, props)
+
+    def delete_with(self, api: ManageApi, id_: str, props: dict[str, Any]) -> None:
+        """What a destroy does to the object: delete it; one already gone counts as deleted."""
         with contextlib.suppress(NotFoundError):
-            self.delete_object(self.api(props), id_)
+            self.delete_object(api, id_)
 
     # -- per resource -----------------------------------------------------------------------------
 
@@ -239,6 +250,16 @@ class OpenPanelProvider(ResourceProvider):
             if props.get(key):
                 outs[key] = props[key]
         return outs
+
+
+@contextlib.contextmanager
+def _recorded_config() -> Iterator[None]:
+    """Around a read or a delete: an error about a recorded stack config value says how to record today's."""
+    try:
+        yield
+    except OpenPanelError as exc:
+        explain_recorded(exc)
+        raise
 
 
 def _check_connection(value: Any) -> dict[str, Any]:

@@ -32,6 +32,11 @@ from pulumi_openpanel.errors import PulumiCommandError, redact
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 
+# The type of the provider resource every dynamic resource (ours included) runs under. Its inputs in the state
+# are the stack config the engine configured it with at the last `pulumi up`, even a failed one: what
+# `pulumi refresh` and `pulumi destroy` configure it with, as they do not run the program.
+DYNAMIC_PROVIDER_TYPE = "pulumi:providers:pulumi-python"
+
 DEFAULT_TIMEOUT = 120.0
 REFRESH_TIMEOUT = 1800.0
 
@@ -175,6 +180,14 @@ class PulumiStack:
         if not isinstance(deployment, dict):
             return {}
         return reveal(deployment) if show_secrets else deployment
+
+    def recorded_configs(self) -> list[dict[str, Any]]:
+        """The stack config the state recorded for the dynamic providers (one per provider resource, usually
+        one), secrets decrypted; empty when no ``pulumi up`` has recorded one yet."""
+        resources = self.deployment(show_secrets=True).get("resources") or []
+        return [dict(resource["inputs"]) for resource in resources
+                if isinstance(resource, dict) and resource.get("type") == DYNAMIC_PROVIDER_TYPE
+                and isinstance(resource.get("inputs"), dict)]
 
     def history(self) -> list[dict[str, Any]]:
         """``pulumi stack history --json``: newest first. A file backend records a run only when it ends, so

@@ -4,6 +4,8 @@ wrote, nothing changes on the server, no diff after."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +15,17 @@ from pulumi_openpanel import cli
 from pulumi_openpanel.api import ManageApi
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.models import ClientCreate, ProjectCreate, ProjectUpdate, ReferenceCreate
-from tests.support.fixtures import ProjectFactory, credentials_env, direct_api
+from tests.support.fixtures import ProjectFactory, credentials_env, direct_api, unpaced
 from tests.support.proxy import RecordingProxy
+from tests.support.pulumi_cli import PulumiProject
 from tests.support.target import CREDENTIAL_VARIABLES, OpenPanelTarget
+
+
+@pytest.fixture(autouse=True)
+def outside_any_project(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """adopt reads the stack config of the Pulumi project it runs in (the repository root is one): these
+    tests run where there is none, unless they say otherwise with --cwd."""
+    monkeypatch.chdir(tmp_path)
 
 
 def seed(api: ManageApi, uid: str) -> dict[str, list[str]]:
@@ -128,3 +138,35 @@ def test_adopt_without_credentials_says_how_to_give_them(monkeypatch: pytest.Mon
     assert cli.main(["adopt"]) == 1
     err = capsys.readouterr().err
     assert "OPENPANEL_CLIENT_ID" in err and "OPENPANEL_CLIENT_SECRET" in err
+
+
+@pytest.mark.cli
+def test_adopt_reads_the_stack_config_and_names_where_each_value_came_from(
+        pulumi_bin: Path, tmp_path: Path, openpanel: OpenPanelTarget, api: ManageApi, uid: str) -> None:
+    """Credentials in the stack config only (the secret with --secret), none in the environment: adopt reads
+    them as doctor and the provider do, and says so in one line on stderr, the secret named, never shown."""
+    project_id = seed(api, uid)["projects"][0]
+    home = tmp_path / "home"
+    home.mkdir()
+    project = PulumiProject.from_source("import pulumi\n", pulumi_bin, tmp_path / "scratch", stack="dev",
+                                        env={"HOME": str(home)})
+    project.set_config({"openpanel:apiUrl": openpanel.api_url, "openpanel:clientId": openpanel.client_id,
+                        "openpanel:clientSecret": openpanel.client_secret,
+                        **({"openpanel:rateLimit": "off"} if unpaced(openpanel) else {})},
+                       secret=["openpanel:clientSecret"])
+    assert not any(project.env.get(name) for name in CREDENTIAL_VARIABLES)
+
+    done = subprocess.run([sys.executable, "-m", "pulumi_openpanel.cli", "adopt", "--project", project_id, "--json"],
+                          cwd=project.directory, env=project.env, capture_output=True, text=True, timeout=180,
+                          check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["counts"] == {"projects": 1, "clients": 2, "references": 2}
+    [line] = done.stderr.splitlines()
+    assert line == (f"pulumi-openpanel adopt: settings from stack config of stack dev (pulumi config in "
+                    f"{project.directory.resolve()}), then the environment: API root {openpanel.api_url} (from stack "
+                    f"config openpanel:apiUrl of stack dev), client id {openpanel.client_id} (from stack config "
+                    "openpanel:clientId of stack dev), client secret from stack config openpanel:clientSecret of "
+                    "stack dev")
+    assert openpanel.client_secret not in done.stdout + done.stderr
+    api.delete_project(project_id)
