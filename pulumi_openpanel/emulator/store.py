@@ -543,3 +543,54 @@ class Store:
         if row is None:
             return None
         return SeededOrganization(row["organization_id"], row["client_id"], row["client_secret"])
+
+    # Snapshots -----------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table, as plain JSON values: what :meth:`restore` puts back.
+
+        For fixtures that must find the very objects a recorded Pulumi state names (their ids, the
+        secret hashes of their clients, their timestamps), which the HTTP API cannot recreate since it
+        chooses ids itself. A small JSON file reviews better than a SQLite one.
+        """
+        with self._lock:
+            return {
+                table: [dict(row) for row in self._conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+                for table in self._tables()
+            }
+
+    def restore(self, snapshot: dict[str, list[dict[str, Any]]]) -> None:
+        """Insert the rows of a :meth:`snapshot` as they were, in one transaction.
+
+        Unknown tables or columns are refused rather than dropped, so that a snapshot made by another
+        version of the emulator fails loudly instead of seeding a different world. Ids already taken
+        fail the same way (nothing is inserted then).
+        """
+        tables = self._tables()
+        unknown = sorted(set(snapshot) - set(tables))
+        if unknown:
+            raise ValueError(f"the snapshot has tables the store does not: {', '.join(unknown)}")
+        with self._tx() as conn:
+            for table in tables:
+                columns = self._columns(table)
+                for row in snapshot.get(table, []):
+                    extra = sorted(set(row) - set(columns))
+                    if extra:
+                        raise ValueError(f"the snapshot's {table} rows have unknown columns: {', '.join(extra)}")
+                    names = list(row)
+                    conn.execute(
+                        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                        [row[name] for name in names],
+                    )
+
+    def _tables(self) -> list[str]:
+        """The emulator's tables in the order _SCHEMA creates them (SQLite's own excluded)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            ).fetchall()
+        return [row["name"] for row in rows]
+
+    def _columns(self, table: str) -> list[str]:
+        with self._lock:
+            return [row["name"] for row in self._conn.execute(f"PRAGMA table_info({table})")]
