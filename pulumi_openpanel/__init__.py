@@ -6,9 +6,9 @@ cover), and every exception the package raises on purpose, all under :class:`Ope
 """
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.client import Client, ClientArgs
-from pulumi_openpanel.config import Connection
+from pulumi_openpanel.dynamic.connection import Connection
 from pulumi_openpanel.errors import (
     AdoptionError,
     ApiError,

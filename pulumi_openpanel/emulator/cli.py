@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, NoReturn
 
-from pulumi_openpanel.config import DEFAULT_RATE_LIMIT, parse_rate_limit
+from pulumi_openpanel.api.settings import DEFAULT_RATE_LIMIT, parse_rate_limit
 from pulumi_openpanel.errors import ConfigurationError
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_openpanel.slug import slugify
+from pulumi_openpanel.core.slug import slugify
 
 PROJECT_TYPE = "pulumi-python:dynamic/openpanel:Project"
 CLIENT_TYPE = "pulumi-python:dynamic/openpanel:Client"

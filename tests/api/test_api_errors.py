@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.api.models import ClientCreate, ProjectUpdate
+from pulumi_openpanel.api.sources import resolve_credentials
 from pulumi_openpanel.errors import (
     ApiError,
     ApiRootError,
@@ -19,7 +20,6 @@ from pulumi_openpanel.errors import (
     ValidationError,
     parse_validation_message,
 )
-from pulumi_openpanel.models import ClientCreate, ProjectUpdate
 
 from .fakes import OTHER_UUID, FakeClock, FakeServer, Reply, fail, make_api, respond
 

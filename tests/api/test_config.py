@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_openpanel.config import DEFAULT_API_URL, normalize_api_url, resolve_credentials
+from pulumi_openpanel.api.settings import DEFAULT_API_URL, normalize_api_url
+from pulumi_openpanel.api.sources import resolve_credentials
 from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError
 
 from .fakes import CLIENT_ID, OTHER_UUID, SECRET

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES, RetryPolicy
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.pacing import RateLimiter, shared_limiter
+from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import RateLimitedError
-from pulumi_openpanel.pacing import RateLimiter, shared_limiter
 
 from .fakes import CLIENT_ID, OTHER_UUID, FakeClock, FakeServer, make_api, project_json, respond
 

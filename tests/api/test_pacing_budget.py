@@ -12,11 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings
-from pulumi_openpanel.config import NO_RETRIES
+from pulumi_openpanel.api.pacing import PROBE_POLL, RateLimiter, shared_limiter
+from pulumi_openpanel.api.sendlog import SendLog
+from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings
 from pulumi_openpanel.errors import TransportError
-from pulumi_openpanel.pacing import PROBE_POLL, RateLimiter, shared_limiter
-from pulumi_openpanel.sendlog import SendLog
 
 from .fakes import FakeClock, FakeServer, make_api, respond
 

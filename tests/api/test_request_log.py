@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_openpanel import request_log
-from pulumi_openpanel.api import ApiSettings
-from pulumi_openpanel.config import ENV_REQUEST_LOG, RetryPolicy
+from pulumi_openpanel.api import request_log
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.api.settings import ENV_REQUEST_LOG, ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import ServerError, TransportError
-from pulumi_openpanel.models import ProjectCreate
 from tests.api.fakes import CLIENT_ID, SECRET, FakeClock, FakeServer, fail, make_api, project_json, respond
 
 LINE = re.compile(

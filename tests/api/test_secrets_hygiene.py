@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pulumi_openpanel import api as api_module
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import RetryPolicy, resolve_credentials
+from pulumi_openpanel.api import client as api_module
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import Client, CreatedClient, CreatedProject, ProjectCreate
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
+from pulumi_openpanel.api.sources import resolve_credentials
 from pulumi_openpanel.errors import ApiError, ConfigurationError, ValidationError
-from pulumi_openpanel.models import Client, CreatedClient, CreatedProject, ProjectCreate
 
 from .fakes import (
     CLIENT_ID,

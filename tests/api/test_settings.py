@@ -11,18 +11,19 @@ from pathlib import Path
 import pytest
 
 import pulumi_openpanel
-from pulumi_openpanel import config
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import (
+from pulumi_openpanel.api import settings as config
+from pulumi_openpanel.api import sources
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.settings import (
     DEFAULT_RATE_LIMIT,
     DEFAULT_RATE_LIMIT_WAIT,
     ENV_PACING_DIR,
     ApiSettings,
-    manage_api,
     pacing_dir,
     parse_rate_limit,
-    settings_from,
 )
+from pulumi_openpanel.api.sources import settings_from
 from pulumi_openpanel.errors import ConfigurationError
 from tests.support.home import private_pacing_dir
 
@@ -98,7 +99,7 @@ def test_a_blank_tuning_value_falls_through_as_a_blank_credential_does() -> None
         {"OPENPANEL_REQUEST_TIMEOUT": "7", "OPENPANEL_MAX_RETRIES": "2", "OPENPANEL_RATE_LIMIT": "4/2"},
     )
     assert (settings.timeout, settings.retry.max_attempts, settings.rate_limit) == (7.0, 3, (4, 2.0))
-    found = config.locate_settings({"openpanel:maxRetries": 3}, {"OPENPANEL_REQUEST_TIMEOUT": " \t"})
+    found = sources.locate_settings({"openpanel:maxRetries": 3}, {"OPENPANEL_REQUEST_TIMEOUT": " \t"})
     assert found["max_retries"] == ("3", "stack config openpanel:maxRetries")
     assert found["request_timeout"] == (None, "")
 
@@ -166,18 +167,20 @@ def test_the_factory_refuses_what_it_cannot_use() -> None:
 
 
 def test_the_factory_is_the_only_place_that_builds_a_manage_api() -> None:
-    """Provider, lookups, doctor and adopt all go through config.manage_api: none assembles its own."""
+    """Provider, lookups, doctor and adopt all go through api.factory.manage_api: none assembles its own."""
     package = Path(inspect.getfile(pulumi_openpanel)).parent
     builders = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
+        if "emulator" in path.relative_to(package).parts:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ManageApi":
-                builders.append(path.name)
-    assert builders == ["config.py"]
-    for name in ("provider", "lookups", "doctor", "adopt"):
+                builders.append(path.relative_to(package).as_posix())
+    assert builders == ["api/factory.py"]
+    for name in ("dynamic/provider", "lookups", "cli/doctor", "cli/adopt"):
         source = (package / f"{name}.py").read_text()
         assert "manage_api(" in source, name
-    assert config.manage_api.__module__ == "pulumi_openpanel.config"
+    assert manage_api.__module__ == "pulumi_openpanel.api.factory"
 
 
 def test_the_suite_keeps_the_pacing_state_in_a_temporary_directory() -> None:

@@ -42,7 +42,7 @@ def test_this_editable_checkout_is_named_by_its_path() -> None:
 
 
 def test_adopt_writes_that_requirement(tmp_path: Path) -> None:
-    from pulumi_openpanel.adopt import write_project
+    from pulumi_openpanel.cli.adopt import write_project
 
     write_project(tmp_path, "import pulumi_openpanel\n", "adopted")
     requirements = (tmp_path / "requirements.txt").read_text().splitlines()

@@ -20,12 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials, RetryPolicy
-from pulumi_openpanel.errors import NotFoundError
-from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
-from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
-from pulumi_openpanel.recover import (
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ClientCreate, ProjectCreate, ReferenceCreate
+from pulumi_openpanel.api.settings import ApiSettings, Credentials, RetryPolicy
+from pulumi_openpanel.cli.recover import (
     KINDS,
     _api_factory,
     earliest_start,
@@ -34,6 +32,8 @@ from pulumi_openpanel.recover import (
     pending_operations,
     plan_recovery,
 )
+from pulumi_openpanel.cli.stack import StackLock, parse_time, reveal
+from pulumi_openpanel.errors import NotFoundError
 from tests.support.target import OpenPanelTarget
 
 TYPES = {kind: token for token, kind in KINDS.items()}

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel import _codegen, adopt, models, schema
+from pulumi_openpanel.api import models
+from pulumi_openpanel.cli import adopt
 from pulumi_openpanel.client import Client, ClientArgs, ClientProvider
+from pulumi_openpanel.core import schema
+from pulumi_openpanel.core.schema import Prop
 from pulumi_openpanel.project import Project, ProjectArgs, ProjectProvider
 from pulumi_openpanel.reference import Reference, ReferenceArgs, ReferenceProvider
-from pulumi_openpanel.schema import Prop
+from scripts import codegen as _codegen
 
 CLASSES = [
     (schema.PROJECT, Project, ProjectArgs, ProjectProvider),

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pulumi_openpanel.config import ENV_PACING_DIR
+from pulumi_openpanel.api.settings import ENV_PACING_DIR
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pulumi_openpanel.config import ENV_PACING_DIR
+from pulumi_openpanel.api.settings import ENV_PACING_DIR
 from pulumi_openpanel.emulator import EmulatorServer
 from tests.support.fixtures import credentials_env
 from tests.support.pulumi_cli import PulumiProject, Run

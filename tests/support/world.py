@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.emulator import EmulatorServer
 from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIX, PulumiProject
 from tests.support.target import OpenPanelTarget

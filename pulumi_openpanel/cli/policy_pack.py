@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pulumi_openpanel.install_source import install_command
 
-PACK_DIRECTORY = Path(__file__).resolve().parent / "policy" / "pack"
+PACK_DIRECTORY = Path(__file__).resolve().parents[1] / "policy" / "pack"
 PYTHON_COMMAND_VARIABLE = "PULUMI_PYTHON_CMD"
 EXTRA = "policy"  # the optional dependencies (pyproject.toml) the pack needs
 

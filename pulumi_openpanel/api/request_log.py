@@ -1,6 +1,6 @@
 """The opt-in request log: one line per HTTP request the package sends, so users can see what it does.
 
-Set ``OPENPANEL_REQUEST_LOG`` (:data:`pulumi_openpanel.config.ENV_REQUEST_LOG`) to a file, or to ``-`` for
+Set ``OPENPANEL_REQUEST_LOG`` (:data:`pulumi_openpanel.api.settings.ENV_REQUEST_LOG`) to a file, or to ``-`` for
 standard error. Inside ``pulumi up`` the provider runs in a plugin process whose standard error the CLI does
 not show, so a file is the practical target there. A line reads::
 
@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from pulumi_openpanel.config import ENV_REQUEST_LOG
+from pulumi_openpanel.api.settings import ENV_REQUEST_LOG
 from pulumi_openpanel.errors import redact
 
 try:
@@ -38,7 +38,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: O_APPEND alone keeps lines whole there
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger("pulumi_openpanel.request_log")
+log = logging.getLogger(__name__)
 
 STDERR = "-"
 # Keys of httpx request extensions: httpx hands unknown ones through untouched, and they never go on the wire.

@@ -5,7 +5,7 @@ pacing per (API root, client id); retries with backoff where a retry cannot do h
 :mod:`pulumi_openpanel.errors` hierarchy for every failure; pydantic models for every answer.
 
 Nothing here is pickled: resources build a ``ManageApi`` at call time (through
-:func:`pulumi_openpanel.config.manage_api`, from the same sources as every other caller), so the provider
+:func:`pulumi_openpanel.api.factory.manage_api`, from the same sources as every other caller), so the provider
 instance that Pulumi serialises never holds a connection, a lock or a secret. Its settings types,
 ``ApiSettings`` and ``Credentials``, are configuration and live in config.py; they import from here too.
 """
@@ -25,9 +25,26 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
-from pulumi_openpanel import request_log
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.config import (
+from pulumi_openpanel.api import request_log
+from pulumi_openpanel.api.models import (
+    Client,
+    ClientCreate,
+    ClientUpdate,
+    CreatedClient,
+    CreatedProject,
+    Dashboard,
+    Project,
+    ProjectCreate,
+    ProjectUpdate,
+    Reference,
+    ReferenceCreate,
+    ReferenceUpdate,
+    Report,
+)
+from pulumi_openpanel.api.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
+from pulumi_openpanel.api.run import WIRE, Wire
+from pulumi_openpanel.api.settings import (
     CONFIG_CLIENT_ID,
     CONFIG_CLIENT_SECRET,
     CONFIG_RATE_LIMIT_WAIT,
@@ -52,24 +69,8 @@ from pulumi_openpanel.errors import (
     ValidationError,
     redact,
 )
-from pulumi_openpanel.models import (
-    Client,
-    ClientCreate,
-    ClientUpdate,
-    CreatedClient,
-    CreatedProject,
-    Dashboard,
-    Project,
-    ProjectCreate,
-    ProjectUpdate,
-    Reference,
-    ReferenceCreate,
-    ReferenceUpdate,
-    Report,
-)
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, WIRE, Clock, RateLimiter, Wire, before_send, shared_limiter
 
-log = logging.getLogger("pulumi_openpanel.api")
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"pulumi-openpanel/{__version__}"
 
@@ -138,14 +139,14 @@ def _not_sent(exc: httpx.TransportError) -> bool:
 
 class ManageApi:
     """Synchronous, thread-safe client of ``<api root>/manage``: one method per route, typed answers
-    (:mod:`pulumi_openpanel.models`), every failure an :class:`~pulumi_openpanel.errors.ApiError`.
+    (:mod:`pulumi_openpanel.api.models`), every failure an :class:`~pulumi_openpanel.errors.ApiError`.
 
-    Make one from the usual sources with :func:`pulumi_openpanel.config.manage_api` (connection, stack
+    Make one from the usual sources with :func:`pulumi_openpanel.api.factory.manage_api` (connection, stack
     config, environment), or from explicit :class:`Credentials` and :class:`ApiSettings`.
 
     ``transport``, ``clock``, ``limiter``, ``rand`` and ``wire`` exist for tests: a ``httpx.MockTransport``,
     a fake clock that only moves when slept on, a private limiter, a fixed random source, a private count of
-    the exchanges under way (:class:`~pulumi_openpanel.pacing.Wire`; by default the process's).
+    the exchanges under way (:class:`~pulumi_openpanel.api.pacing.Wire`; by default the process's).
     """
 
     def __init__(

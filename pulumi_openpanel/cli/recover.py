@@ -46,17 +46,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pulumi_openpanel import reconcile
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.models import Client, Project, Reference
+from pulumi_openpanel.api.settings import Credentials
+from pulumi_openpanel.cli.stack import PulumiStack, StackLock, parse_time
 from pulumi_openpanel.client import ClientProvider
-from pulumi_openpanel.config import Credentials, manage_api
+from pulumi_openpanel.core import reconcile
+from pulumi_openpanel.core.resource import ADOPT, CONNECTION
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
 from pulumi_openpanel.errors import ApiError, ConfigurationError, NotFoundError, OpenPanelError, redact
-from pulumi_openpanel.models import Client, Project, Reference
 from pulumi_openpanel.project import ProjectProvider
-from pulumi_openpanel.provider import ADOPT, CONNECTION, OpenPanelProvider
-from pulumi_openpanel.pulumi_stack import PulumiStack, StackLock, parse_time
 from pulumi_openpanel.reference import ReferenceProvider
-from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE
 
 TYPE_PREFIX = "pulumi-python:dynamic/openpanel:"
 KINDS = {f"{TYPE_PREFIX}Project": "project", f"{TYPE_PREFIX}Client": "client", f"{TYPE_PREFIX}Reference": "reference"}

@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import (
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.settings import (
     CONFIG_API_URL,
     CONFIG_CLIENT_SECRET,
     DEFAULT_API_URL,
@@ -30,21 +31,16 @@ from pulumi_openpanel.config import (
     DEFAULT_REQUEST_TIMEOUT,
     ENV_API_URL,
     ENV_CLIENT_SECRET,
-    RECORDED_FIX,
     SETTINGS_KEYS,
     RetryPolicy,
     api_root_suggestion,
     is_client_id,
-    locate_credentials,
-    locate_settings,
-    manage_api,
     normalize_api_url,
     setting_text,
-    settings_from,
 )
-from pulumi_openpanel.config import (
-    CREDENTIALS as CREDENTIAL_SOURCES,
-)
+from pulumi_openpanel.api.settings import CREDENTIALS as CREDENTIAL_SOURCES
+from pulumi_openpanel.api.sources import RECORDED_FIX, locate_credentials, locate_settings, settings_from
+from pulumi_openpanel.cli.stack import PulumiStack
 from pulumi_openpanel.errors import (
     ApiError,
     ApiRootError,
@@ -58,7 +54,6 @@ from pulumi_openpanel.errors import (
     TransportError,
     redact,
 )
-from pulumi_openpanel.pulumi_stack import PulumiStack
 
 # The check groups: a problem is reported under the setting that has to change.
 API_ROOT = "API root"
@@ -130,7 +125,7 @@ class ConfigSources:
 
     def manage_api(self, connection: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
                    **overrides: Any) -> ManageApi:
-        """The provider's own :func:`~pulumi_openpanel.config.manage_api` over these sources (connection,
+        """The provider's own :func:`~pulumi_openpanel.api.factory.manage_api` over these sources (connection,
         stack config, environment), the sources named with the stack."""
         return manage_api(connection, self.stack_config, environ, stack_name=self.stack_name, given_as=GIVEN_AS,
                           **overrides)
@@ -233,7 +228,8 @@ def _positive_seconds(text: str) -> float:
 def describe_settings(connection: Mapping[str, Any] | None, sources: ConfigSources,
                       environ: Mapping[str, str]) -> dict[str, Setting]:
     """Every value the provider will use and its source, found by the provider's own precedence
-    (:func:`~pulumi_openpanel.config.locate_credentials`, :func:`~pulumi_openpanel.config.locate_settings`)."""
+    (:func:`~pulumi_openpanel.api.sources.locate_credentials`,
+    :func:`~pulumi_openpanel.api.sources.locate_settings`)."""
     found = {
         **locate_credentials(connection, sources.stack_config, environ, stack_name=sources.stack_name,
                              given_as=GIVEN_AS),

@@ -27,11 +27,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pulumi_openpanel import schema
-from pulumi_openpanel.schema import Out, Prop, Resource
+from pulumi_openpanel.core import schema
+from pulumi_openpanel.core.schema import Out, Prop, Resource
 
-PACKAGE = Path(__file__).resolve().parent
-REPOSITORY = PACKAGE.parent
+REPOSITORY = Path(__file__).resolve().parents[1]
+PACKAGE = REPOSITORY / "pulumi_openpanel"
 WIDTH = 116  # ruff's line length is 120; a margin keeps generated lines clear of it
 COMMAND = ".venv/bin/python scripts/generate.py"
 
@@ -314,12 +314,12 @@ def inputs_table(resource: Resource) -> list[str]:
 def regions() -> dict[Path, dict[str, Callable[[], list[str]]]]:
     """Every generated region, by file and key."""
     targets: dict[Path, dict[str, Callable[[], list[str]]]] = {
-        PACKAGE / "models.py": {"requests": request_models},
+        PACKAGE / "api" / "models.py": {"requests": request_models},
     }
     for resource in schema.RESOURCES:
         key = resource.kind
         targets[PACKAGE / f"{key}.py"] = {f"{key}-classes": functools.partial(resource_classes, resource)}
-        targets[PACKAGE / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
+        targets[PACKAGE / "api" / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
         targets[REPOSITORY / "docs" / "resources" / f"{key}.md"] = {
             f"{key}-inputs": functools.partial(inputs_table, resource)}
     return targets

@@ -17,10 +17,13 @@ from pulumi_openpanel.install_source import missing_dependency
 # name -> (module, one-line help). Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("pulumi_openpanel.emulator.cli", "run a local OpenPanel Manage API for tests and trials"),
-    "doctor": ("pulumi_openpanel.doctor", "check that the API root and credentials can manage OpenPanel"),
-    "adopt": ("pulumi_openpanel.adopt", "write a Pulumi program that brings existing objects under management"),
-    "policy-pack": ("pulumi_openpanel.policy_pack", "print the directory of the OpenPanel policy pack (guardrails)"),
-    "recover": ("pulumi_openpanel.recover", "after a cut-short pulumi up: remove what it created but never recorded"),
+    "doctor": ("pulumi_openpanel.cli.doctor", "check that the API root and credentials can manage OpenPanel"),
+    "adopt": ("pulumi_openpanel.cli.adopt",
+              "write a Pulumi program that brings existing objects under management"),
+    "policy-pack": ("pulumi_openpanel.cli.policy_pack",
+                    "print the directory of the OpenPanel policy pack (guardrails)"),
+    "recover": ("pulumi_openpanel.cli.recover",
+                "after a cut-short pulumi up: remove what it created but never recorded"),
 }
 # The subcommands that need an optional extra of the package (pyproject.toml), and which.
 EXTRAS: dict[str, str] = {"emulator": "emulator"}

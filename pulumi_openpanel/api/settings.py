@@ -18,15 +18,15 @@ import random
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, OpenPanelError, redact
+from pulumi_openpanel.errors import ConfigurationError, redact
 
 if TYPE_CHECKING:
-    from pulumi_openpanel.api import ManageApi
+    pass
 
 DEFAULT_API_URL = "https://api.openpanel.dev"
 # OpenPanel's own limit, per client id: (requests, window seconds). The provider paces itself to it by
@@ -224,32 +224,6 @@ def _parse_retries(text: str, source: str) -> int:
     return int(text)
 
 
-# `pulumi refresh` and `pulumi destroy` do not run the program: the engine configures the provider with the
-# stack config it recorded in the state (the default provider's inputs) at the last `pulumi up`, even one that
-# failed, not with today's. So in the calls they drive (read, delete) a stack config value is named as the
-# recorded one, and an error about it says how to record today's (docs/troubleshooting.md).
-RECORDED = "as recorded in the state at the last `pulumi up`"
-RECORDED_FIX = (
-    "`pulumi refresh` and `pulumi destroy` use the stack config the last `pulumi up` recorded in the state "
-    "(even a failed one), not today's: once the stack config is right, run `pulumi up`, or "
-    "`pulumi refresh --run-program` / `pulumi destroy --run-program`"
-)
-
-
-def config_source(key: str, stack_name: str | None = None, *, recorded: bool = False) -> str:
-    """How a stack config key is named as a source: with its stack when known (``doctor`` knows it), and
-    as the recorded value when ``recorded`` (see :data:`RECORDED`)."""
-    name = f"stack config {key} of stack {stack_name}" if stack_name else f"stack config {key}"
-    return f"{name} {RECORDED}" if recorded else name
-
-
-def explain_recorded(error: OpenPanelError) -> None:
-    """Add :data:`RECORDED_FIX` to an error that names a recorded stack config value: the value the user
-    reads may no longer be the one in ``pulumi config``."""
-    if RECORDED in str(error):
-        error.add_advice(RECORDED_FIX)
-
-
 def parse_rate_limit_wait(text: str, source: str) -> float:
     """Seconds a request may go on being refused with 429 (``RetryPolicy.rate_limit_wait``): a number
     >= 0, where 0 fails at the first 429."""
@@ -274,65 +248,11 @@ TUNING = {
 }
 
 
-def locate_settings(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
-    recorded: bool = False,
-) -> dict[str, tuple[str | None, str]]:
-    """Each tuning setting's raw text and where it came from (stack config, else the environment), or
-    ``(None, "")`` when neither has it and the default applies."""
-    return {
-        name: _first(*_stack_then_environment(stack_config, environ, key, env, stack_name, recorded))
-        for name, (key, env) in TUNING.items()
-    }
-
-
-def settings_from(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
-    recorded: bool = False,
-) -> ApiSettings:
-    """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
-    the defaults."""
-    found = locate_settings(stack_config, environ, stack_name=stack_name, recorded=recorded)
-    settings = ApiSettings(pacing_dir=pacing_dir(environ))
-    timeout, source = found["request_timeout"]
-    if timeout is not None:
-        seconds = _parse_timeout(timeout, source)
-        settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
-    retries, source = found["max_retries"]
-    if retries is not None:
-        settings = replace(settings, retry=replace(settings.retry, max_attempts=_parse_retries(retries, source) + 1))
-    limit, source = found["rate_limit"]
-    if limit is not None:
-        settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
-    wait, source = found["rate_limit_wait"]
-    if wait is not None:
-        settings = replace(settings, retry=replace(settings.retry, rate_limit_wait=parse_rate_limit_wait(wait, source)))
-    return settings
-
-
 def setting_text(value: Any) -> str | None:
     """A setting's value as the provider reads it: stripped text, None when unset. Empty or blank text
     counts as unset; a value that is not text (a number in the stack's YAML) is read as its text."""
     text = "" if value is None else str(value).strip()
     return text or None
-
-
-def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
-    """The first candidate that has a value (:func:`setting_text`), with its source: the one precedence of
-    every setting (connection, then stack config, then environment)."""
-    for value, source in candidates:
-        text = setting_text(value)
-        if text is not None:
-            return text, source
-    return None, ""
-
-
-def _stack_then_environment(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], key: str, env: str, stack_name: str | None,
-    recorded: bool,
-) -> tuple[tuple[Any, str], tuple[Any, str]]:
-    stack_source = config_source(key, stack_name, recorded=recorded)
-    return (stack_config.get(key), stack_source), (environ.get(env), f"environment variable {env}")
 
 
 # Each credential: its connection wire key and argument name, stack config key and environment variable.
@@ -341,36 +261,6 @@ CREDENTIALS = {
     "client_id": ("clientId", "client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
     "client_secret": ("clientSecret", "client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
 }
-
-
-def locate_credentials(
-    connection: Mapping[str, Any] | None = None,
-    stack_config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    *,
-    stack_name: str | None = None,
-    given_as: Mapping[str, str] | None = None,
-    recorded: bool = False,
-) -> dict[str, tuple[str | None, str]]:
-    """The API root's and each credential's raw value and where it came from, first place wins:
-    connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
-
-    This is the one precedence of the credentials: :func:`resolve_credentials` (so the provider) and
-    ``doctor`` both read it. ``given_as`` renames the connection's sources by wire key (doctor's
-    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys, and
-    ``recorded`` names them as the values the state recorded (:data:`RECORDED`: refresh and destroy).
-    """
-    connection = connection or {}
-    stack_config = stack_config or {}
-    environ = os.environ if environ is None else environ
-    given_as = given_as or {}
-    return {
-        name: _first(
-            (connection.get(wire), given_as.get(wire, f"connection {arg}")),
-            *_stack_then_environment(stack_config, environ, key, env, stack_name, recorded),
-        )
-        for name, (wire, arg, key, env) in CREDENTIALS.items()
-    }
 
 
 def is_client_id(value: str) -> bool:
@@ -383,106 +273,3 @@ def is_client_id(value: str) -> bool:
     return True
 
 
-def resolve_credentials(
-    connection: Mapping[str, Any] | None = None,
-    stack_config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    *,
-    stack_name: str | None = None,
-    given_as: Mapping[str, str] | None = None,
-    recorded: bool = False,
-) -> Credentials:
-    """Resolve the API root and credentials, or say exactly how to provide what is missing."""
-    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
-                               recorded=recorded)
-    api_url, api_source = found["api_url"]
-    client_id, id_source = found["client_id"]
-    client_secret, secret_source = found["client_secret"]
-
-    missing = []
-    for name, what in (("client_id", "id"), ("client_secret", "secret")):
-        if found[name][0] is None:
-            _, arg, key, env = CREDENTIALS[name]
-            missing.append(
-                f"the client {what}: connection=Connection({arg}=...), "
-                f"{config_source(key, stack_name, recorded=recorded)}, or environment {env}"
-            )
-    if missing:
-        raise MissingCredentialsError(
-            "OpenPanel credentials are missing. Provide "
-            + "; and ".join(missing)
-            + " (use the id and secret of a root client; keep the secret a secret: "
-            f"pulumi config set --secret {CONFIG_CLIENT_SECRET} ...)"
-        )
-    assert client_id is not None and client_secret is not None
-    if not is_client_id(client_id):
-        # The value is not echoed: a secret pasted into the wrong setting must not be printed.
-        raise ConfigurationError(
-            f"the OpenPanel client id from {id_source} must be a UUID such as "
-            f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
-        )
-    url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
-    sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
-               "client_id": id_source, "client_secret": secret_source}
-    return Credentials(api_url=url, client_id=client_id, client_secret=client_secret, sources=sources)
-
-
-def manage_api(
-    connection: Mapping[str, Any] | None = None,
-    stack_config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    *,
-    stack_name: str | None = None,
-    given_as: Mapping[str, str] | None = None,
-    recorded: bool = False,
-    **overrides: Any,
-) -> ManageApi:
-    """The Manage API client for a resource's ``connection`` (its wire form: ``apiUrl``, ``clientId``,
-    ``clientSecret``), the stack config and the environment (``os.environ`` when None).
-
-    ``overrides`` replace fields of the resulting :class:`ApiSettings` (``doctor`` sets its own timeout
-    and retry budget); an override wins over every source. ``stack_name``, ``given_as`` and ``recorded``
-    only name the sources in errors (see :func:`locate_credentials`). Raises :class:`ConfigurationError` (or its
-    :class:`MissingCredentialsError`) naming the setting that is wrong and what it may be.
-    """
-    environ = os.environ if environ is None else environ
-    stack_config = stack_config or {}
-    credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
-                                      recorded=recorded)
-    settings = replace(settings_from(stack_config, environ, stack_name=stack_name, recorded=recorded), **overrides)
-    # Imported here: api.py builds on this module's Credentials and ApiSettings.
-    from pulumi_openpanel.api import ManageApi
-
-    return ManageApi(credentials, settings)
-
-
-class Connection:
-    """Credentials for one organization, for programs that manage more than one.
-
-    Values may be plain strings or Pulumi Inputs (for example ``config.require_secret(...)``). They travel
-    as a resource input, so the client secret is always wrapped as a Pulumi secret; note that Delete and
-    Refresh use the connection stored with the resource, so after rotating a secret run ``pulumi up``
-    once before destroying.
-    """
-
-    def __init__(self, *, api_url: Any = None, client_id: Any = None, client_secret: Any = None) -> None:
-        self.api_url = api_url
-        self.client_id = client_id
-        self.client_secret = client_secret
-
-    def __repr__(self) -> str:
-        return f"Connection(api_url={self.api_url!r}, client_id={self.client_id!r}, client_secret=...)"
-
-    def values(self) -> dict[str, Any]:
-        """The values that are set, under their wire names (``apiUrl``, ``clientId``, ``clientSecret``)."""
-        given = dict(zip(CONNECTION_KEYS, (self.api_url, self.client_id, self.client_secret), strict=True))
-        return {key: value for key, value in given.items() if value is not None}
-
-    def to_input(self) -> dict[str, Any]:
-        """The wire form: camelCase keys, the secret marked secret so state never holds it in plain text."""
-        import pulumi
-
-        value = self.values()
-        if "clientSecret" in value:
-            value["clientSecret"] = pulumi.Output.secret(value["clientSecret"])
-        return value

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pulumi_openpanel import normalize
+from pulumi_openpanel.core import normalize
 from pulumi_openpanel.errors import InputError
 
 ProjectType = Literal["website", "app", "backend"]
