@@ -19,6 +19,13 @@ import uvicorn
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
+# Seconds an idle keep-alive connection stays open. It must be well above the time a client keeps an idle
+# connection for reuse (httpx: 5 s, the provider's client and the test proxy's alike). uvicorn's own default
+# is those same 5 s, and two equal timers race: a client takes a connection it still counts as fresh, while
+# the server, its timer just run out, closes it under the request. A GET sent that way gets no answer (the
+# proxy then answers 502, the provider retries it, and a test counting requests sees a read twice); a POST
+# sent that way has an unknown outcome. With the server's timer far longer, the client always lets go first.
+KEEP_ALIVE_TIMEOUT = 60
 
 
 class ServerThread:
@@ -71,7 +78,7 @@ class ServerThread:
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             self._app, lifespan="off", log_config=None, log_level="warning", access_log=False, loop="asyncio",
-            http=self._http,
+            http=self._http, timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, args=(sock,), name=self.name, daemon=True)

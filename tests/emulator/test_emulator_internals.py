@@ -7,9 +7,12 @@ emulator even in acceptance mode.
 
 from __future__ import annotations
 
+import http.client
 import json
+import select
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +23,7 @@ import pytest
 
 from pulumi_openpanel.emulator import EmulatorServer, SeededOrganization
 from tests.support.manage import PLAIN_SECRET, SECRET_HASH
+from tests.support.proxy import RecordingProxy
 from tests.support.slugs import ACCEPTED, REFUSED
 
 StartEmulator = Callable[..., EmulatorServer]
@@ -129,6 +133,42 @@ def test_request_log(fresh_emulator: StartEmulator) -> None:
     assert server.requests.count(status=400) == 1
     server.reset_requests()
     assert len(server.requests) == 0
+
+
+def test_idle_connections_outlast_a_clients_keep_alive(fresh_emulator: StartEmulator) -> None:
+    # httpx reuses an idle connection for 5 s; a server that closes it after the same 5 s closes it under
+    # a request now and then (a 502 from the proxy, a GET read twice). The emulator and the recording
+    # proxy (both served by ServerThread) must keep it open past the client's time, and still answer on it.
+    server = fresh_emulator(rate_limit=None)
+    client_keeps = httpx.Limits().keepalive_expiry
+    assert client_keeps is not None
+    with RecordingProxy(server.api_url) as proxy:
+        connections = {
+            "emulator": http.client.HTTPConnection("127.0.0.1", server.port, timeout=30),
+            "proxy": http.client.HTTPConnection("127.0.0.1", int(httpx.URL(proxy.url).port or 0), timeout=30),
+        }
+        try:
+            for connection in connections.values():
+                connection.request("GET", "/manage/projects")
+                answer = connection.getresponse()
+                answer.read()
+                assert answer.status == 401 and not answer.will_close
+            idle_from = time.monotonic()
+            deadline = idle_from + client_keeps + 2.0
+            while (left := deadline - time.monotonic()) > 0:
+                readable, _, _ = select.select([c.sock for c in connections.values()], [], [], left)
+                closed = [name for name, c in connections.items() if c.sock in readable]
+                assert not closed, (f"{closed} closed an idle connection after {time.monotonic() - idle_from:.1f} s, "
+                                    f"before a client stops reusing it ({client_keeps:g} s)")
+            for connection in connections.values():
+                connection.request("GET", "/manage/projects")
+                again = connection.getresponse()
+                again.read()
+                assert again.status == 401
+        finally:
+            for connection in connections.values():
+                connection.close()
+    assert [r.status for r in proxy.requests.snapshot()] == [401, 401]
 
 
 def test_seeded_dashboards_and_reports(fresh_emulator: StartEmulator) -> None:
