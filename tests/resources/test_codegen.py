@@ -62,8 +62,8 @@ def _marked_generated_regions() -> set[str]:
     candidates = sorted({*tracked.decode().split("\0"), *written} - {""})
     answer = subprocess.run(["git", "check-attr", "-z", "--stdin", "generated-regions"], cwd=root,
                             input="\0".join(candidates).encode(), capture_output=True, check=True).stdout
-    fields = answer.decode().split("\0")
-    return {path for path, _, value in zip(fields[0::3], fields[1::3], fields[2::3]) if value == "set"}
+    fields = answer.decode().removesuffix("\0").split("\0")  # path, attribute, value; each ends with NUL
+    return {path for path, _, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=True) if value == "set"}
 
 
 def test_gitattributes_marks_exactly_the_files_the_generator_writes() -> None:
