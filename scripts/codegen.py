@@ -1,13 +1,14 @@
-"""The code generator: writes the typed parts of the package from schema.py.
+"""The code generator: writes the typed parts of the package from pulumi_openpanel/core/schema.py.
 
 ``.venv/bin/python scripts/generate.py`` (which runs :func:`main`) rewrites every region between a
 ``BEGIN GENERATED <key>`` line and its ``END GENERATED <key>`` line (Python comments; HTML comments in
-Markdown) and leaves the rest of each file alone. The regions: the ``XxxArgs`` and resource classes
-(typed overloads, output annotations, a docstring for every input and output), the input fields of the
-wire models and the request bodies in models.py, and the inputs tables of the resources' pages in
-docs/. ``--check`` writes
-nothing and exits 1 naming the files that are out of date; tests/resources/test_codegen.py fails in that
-case, so the checked-in code always matches the schema.
+Markdown) and leaves the rest of each file alone. The regions (:func:`regions`): the ``XxxArgs`` and
+resource classes in the root resource modules (typed overloads, output annotations, a docstring for every
+input and output), the input fields of the wire models and the request bodies in api/models.py, and the
+inputs tables of the resources' pages in docs/resources/. ``--check`` writes nothing and exits 1 naming
+the files that are out of date; tests/resources/test_codegen.py fails in that case, so the checked-in code
+always matches the schema. .gitattributes marks the files holding regions (``generated-regions``); the
+same test holds its list to :func:`regions`.
 
 Static code is what IDEs and type checkers read, which is why these parts are generated and checked in
 rather than built at import time; what only runs (check, diff, outputs, adopt) reads the schema directly.

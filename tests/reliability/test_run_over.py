@@ -1,4 +1,4 @@
-"""Waits give up when the run is over (pulumi_openpanel.api.pacing.Run): a request waiting for the pacer, a
+"""Waits give up when the run is over (pulumi_openpanel.api.run.Run): a request waiting for the pacer, a
 retry or a 429's reset raises RunOverError without being sent once the engine cancels, is gone, or stops
 the plugin; a request already sent is never abandoned; an operation that has sent a change finishes.
 
