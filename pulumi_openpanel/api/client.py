@@ -7,7 +7,7 @@ pacing per (API root, client id); retries with backoff where a retry cannot do h
 Nothing here is pickled: resources build a ``ManageApi`` at call time (through
 :func:`pulumi_openpanel.api.factory.manage_api`, from the same sources as every other caller), so the provider
 instance that Pulumi serialises never holds a connection, a lock or a secret. Its settings types,
-``ApiSettings`` and ``Credentials``, are configuration and live in config.py; they import from here too.
+``ApiSettings`` and ``Credentials``, are configuration and live in settings.py.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class ManageApi:
 
     ``transport``, ``clock``, ``limiter``, ``rand`` and ``wire`` exist for tests: a ``httpx.MockTransport``,
     a fake clock that only moves when slept on, a private limiter, a fixed random source, a private count of
-    the exchanges under way (:class:`~pulumi_openpanel.api.pacing.Wire`; by default the process's).
+    the exchanges under way (:class:`~pulumi_openpanel.api.run.Wire`; by default the process's).
     """
 
     def __init__(
@@ -177,7 +177,7 @@ class ManageApi:
         self._rand = rand
         self._wire = wire
         # Whether this client (one per resource operation) has sent a change: the engine's Cancel then no
-        # longer stops its requests (pacing.Run says why).
+        # longer stops its requests (run.Run says why).
         self._changed = False
         # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
         self.last_rate_limit: tuple[int | None, int | None, float | None] | None = None
@@ -215,7 +215,7 @@ class ManageApi:
             ticket = self._limiter.take() if self._limiter is not None else None
             held += clock.monotonic() - before
             before_send(clock, shielded=self._changed)  # its run may have ended while it waited
-            with self._wire.sending():  # a plugin ending itself waits for it (pacing.Wire)
+            with self._wire.sending():  # a plugin ending itself waits for it (run.Wire)
                 outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
             self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):

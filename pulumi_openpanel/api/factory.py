@@ -34,7 +34,4 @@ def manage_api(
     credentials = resolve_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
                                       recorded=recorded)
     settings = replace(settings_from(stack_config, environ, stack_name=stack_name, recorded=recorded), **overrides)
-    # Imported here: api.py builds on this module's Credentials and ApiSettings.
-    from pulumi_openpanel.api.client import ManageApi
-
     return ManageApi(credentials, settings)

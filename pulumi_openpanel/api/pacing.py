@@ -1,6 +1,6 @@
 """Client-side pacing for the Manage API.
 
-OpenPanel limits each client id to a number of requests per fixed window (``config.DEFAULT_RATE_LIMIT``).
+OpenPanel limits each client id to a number of requests per fixed window (``settings.DEFAULT_RATE_LIMIT``).
 A ``pulumi up`` of many resources runs on the plugin's 4 threads, so the pacing must be process-wide and
 thread-safe. A sliding log of send times keeps every interval of ``window`` seconds under ``limit``
 requests, which also keeps every fixed window of the server under it, whatever its alignment; a small

@@ -1,4 +1,4 @@
-"""Configuration in one place: every setting's name, how it is parsed, and the one factory of API clients.
+"""Configuration in one place: every setting's name, its default and how it is parsed.
 
 The API root and the credentials are each resolved on their own, at call time, and the first place that
 has one wins: the resource's ``connection=`` argument, then the stack config (``openpanel:apiUrl``,
@@ -7,8 +7,8 @@ environment (``OPENPANEL_API_URL``, ``OPENPANEL_CLIENT_ID``, ``OPENPANEL_CLIENT_
 settings (timeout, retries, pacing) come from the stack config, then the environment. Nothing is read at
 import or preview time, so previews need no credentials and rotated credentials take effect on the next run.
 
-:func:`manage_api` is the only way the package turns these sources into a :class:`ManageApi`: the
-providers, the lookups, ``doctor`` and ``adopt`` all call it, so they all read the same settings the same way.
+Where each value comes from is sources.py; :func:`pulumi_openpanel.api.factory.manage_api` is the only way the
+package turns those sources into a :class:`ManageApi`, so every caller reads the same settings the same way.
 """
 
 from __future__ import annotations

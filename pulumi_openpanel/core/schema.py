@@ -3,7 +3,7 @@
 Everything else about a field derives from its line here. At run time: the check and diff table (a
 :class:`Prop` is what ``check`` normalises and ``diff`` compares), what a create sends, the outputs read
 from the server's answer, the secret outputs and adopt's generated code. Through the code generator
-(``scripts/generate.py``, see _codegen.py): the ``XxxArgs`` classes, each resource class's
+(``scripts/generate.py``, see scripts/codegen.py): the ``XxxArgs`` classes, each resource class's
 typed ``__init__`` overloads and output annotations, the docstrings an IDE shows for every input and
 output, the input fields of the wire models (models.py) and the inputs tables of the docs' resource
 pages. A test fails when
