@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         from pulumi_openpanel.install_source import missing_dependency
 
-        print(f"pulumi-openpanel emulator: {missing_dependency(exc.name, 'emulator')}", file=sys.stderr)
+        print(f"pulumi-openpanel emulator: {missing_dependency(exc)}", file=sys.stderr)
         return 2
 
     try:
