@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,20 @@ def test_the_type_checkers_view_the_lazy_table_and_all_agree() -> None:
     assert typed == lazy
     assert set(pulumi_openpanel.__all__) == {name for _, name in lazy} | {"__version__"}
     assert len(pulumi_openpanel.__all__) == len(set(pulumi_openpanel.__all__))
+
+
+def test_no_two_modules_give_one_constant_name_two_meanings() -> None:
+    """A constant's name means one thing across the package: a module that needs another module's
+    ``CREDENTIALS`` must not have to import it under an alias because its own ``CREDENTIALS`` is something
+    else (doctor's check label once was)."""
+    meanings: dict[str, dict[str, object]] = {}
+    for info in pkgutil.walk_packages(pulumi_openpanel.__path__, "pulumi_openpanel."):
+        if info.name.endswith("__main__"):
+            continue  # it runs its command when imported
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if name.isupper() and not name.startswith("_"):
+                meanings.setdefault(name, {})[info.name] = value
+    clashes = {name: sorted(modules) for name, modules in meanings.items()
+               if any(value != next(iter(modules.values())) for value in modules.values())}
+    assert clashes == {}
