@@ -21,18 +21,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import logging
-import os
 import threading
 import time
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pulumi_openpanel.api.run import WIRE, Run, Wire, this_run
 from pulumi_openpanel.api.sendlog import SendLog, send_log_path
-from pulumi_openpanel.api.settings import pacing_dir
-
-log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -159,12 +154,6 @@ class RateLimiter:
                     return self._tickets
             self._clock.sleep(wait)
 
-    def acquire(self) -> float:
-        """Block until a request may be sent; returns the seconds spent waiting."""
-        started = self._clock.monotonic()
-        self.take()
-        return self._clock.monotonic() - started
-
     def pause(self, seconds: float) -> None:
         """Hold every caller back for ``seconds`` from now (server said the budget is spent)."""
         with self._lock:
@@ -200,15 +189,14 @@ def shared_limiter(
     client_id: str,
     limit: int,
     window: float,
-    directory: Path | Literal["environment"] | None = "environment",
+    directory: Path | None,
 ) -> RateLimiter:
     """The process-wide limiter for one (API root, client id): every thread and resource shares it,
     and it starts from the sends other processes of this machine made in the current window.
 
-    ``directory`` holds the pacing state files (None: no file); by default, the one the environment names.
+    ``directory`` holds the pacing state files (None: no file): the caller's settings say which
+    (:attr:`~pulumi_openpanel.api.settings.ApiSettings.pacing_dir`), so that no second rule picks one here.
     """
-    if directory == "environment":
-        directory = pacing_dir(os.environ)
     key = (api_url, client_id, limit, window, directory)
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)

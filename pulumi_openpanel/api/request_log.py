@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -49,9 +49,9 @@ _LOCK = threading.Lock()
 _WARNED: set[str] = set()
 
 
-def target(environ: Mapping[str, str] | None = None) -> str | None:
-    """The file to log to, ``-`` for standard error, or None when the log is off."""
-    value = (os.environ if environ is None else environ).get(ENV_REQUEST_LOG, "").strip()
+def target() -> str | None:
+    """The file to log to, ``-`` for standard error, or None when the log is off (read at each call)."""
+    value = os.environ.get(ENV_REQUEST_LOG, "").strip()
     return value or None
 
 
@@ -70,14 +70,8 @@ def format_line(method: str, url: httpx.URL, outcome: str, seconds: float, attem
     return redact(line) + "\n"
 
 
-def write(line: str, environ: Mapping[str, str] | None = None) -> None:
-    """Append one line to the log, if there is one; a log that cannot be written is skipped (warned once)."""
-    where = target(environ)
-    if where is not None:
-        _append(where, line)
-
-
 def _append(where: str, line: str) -> None:
+    """Append one line to the log at ``where``; a log that cannot be written is skipped (warned once)."""
     data = line.encode("utf-8", "replace")
     try:
         with _LOCK:

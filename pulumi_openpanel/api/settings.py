@@ -20,13 +20,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from pulumi_openpanel.errors import ConfigurationError, redact
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_API_URL = "https://api.openpanel.dev"
 # OpenPanel's own limit, per client id: (requests, window seconds). The provider paces itself to it by
@@ -122,10 +119,6 @@ class RetryPolicy:
     def backoff(self, retry: int, rand: Callable[[], float] = random.random) -> float:
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
         return ceiling / 2 + rand() * ceiling / 2
-
-
-# Not even after a 429: one request, one answer.
-NO_RETRIES = RetryPolicy(max_attempts=1, rate_limit_wait=0.0)
 
 
 def pacing_dir(environ: Mapping[str, str]) -> Path | None:

@@ -26,7 +26,13 @@ from typing import Any
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import Client, Project, Reference
-from pulumi_openpanel.api.settings import CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET, Credentials
+from pulumi_openpanel.api.settings import (
+    CONFIG_CLIENT_ID,
+    CONFIG_CLIENT_SECRET,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    Credentials,
+)
 from pulumi_openpanel.cli.doctor import read_stack_config
 from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE, Resource
 from pulumi_openpanel.errors import ConfigurationError, OpenPanelError, redact
@@ -215,5 +221,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Wrote {', '.join(files)} ({counts['projects']} projects, {counts['clients']} clients, "
               f"{counts['references']} references).")
         print(f"Next: cd {args.output} && pulumi stack init && pulumi up   "
-              "(credentials from OPENPANEL_* or pulumi config set openpanel:clientId ...)")
+              f"(credentials from {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, "
+              f"or pulumi config set {CONFIG_CLIENT_ID} ...)")
     return 0

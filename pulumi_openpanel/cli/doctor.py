@@ -26,6 +26,7 @@ from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.settings import (
     CONFIG_API_URL,
     CONFIG_CLIENT_SECRET,
+    CREDENTIALS,
     DEFAULT_API_URL,
     DEFAULT_RATE_LIMIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -38,7 +39,6 @@ from pulumi_openpanel.api.settings import (
     normalize_api_url,
     setting_text,
 )
-from pulumi_openpanel.api.settings import CREDENTIALS as CREDENTIAL_SOURCES
 from pulumi_openpanel.api.sources import RECORDED_FIX, locate_credentials, locate_settings, settings_from
 from pulumi_openpanel.cli.stack import PulumiStack
 from pulumi_openpanel.errors import (
@@ -57,7 +57,7 @@ from pulumi_openpanel.errors import (
 
 # The check groups: a problem is reported under the setting that has to change.
 API_ROOT = "API root"
-CREDENTIALS = "credentials"
+CREDENTIALS_CHECK = "credentials"  # the check; CREDENTIALS is api.settings' table of credential settings
 SETTINGS = "settings"
 ORGANIZATION = "organization"
 RATE_LIMIT = "rate limit"
@@ -285,7 +285,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
                                  retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
     except ConfigurationError as exc:
         if not report.reported(str(exc)):
-            report.add(CREDENTIALS, False, str(exc), _credentials_fix(exc, report.settings, sources))
+            report.add(CREDENTIALS_CHECK, False, str(exc), _credentials_fix(exc, report.settings, sources))
         return report
     credentials = api.credentials
     report.api_url = credentials.api_url
@@ -296,7 +296,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     except (AuthenticationError, ForbiddenError) as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
                                    "(and refuses the credentials)")
-        report.add(CREDENTIALS, False, f"refused: {_failure(exc)}", exc.hint)
+        report.add(CREDENTIALS_CHECK, False, f"refused: {_failure(exc)}", exc.hint)
         return report
     except RateLimitedError as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers (with HTTP 429)")
@@ -310,7 +310,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
                                f"({report.round_trip_ms} ms round trip)")
     sources_of = credentials.sources
-    report.add(CREDENTIALS, True, f"accepted: client id {credentials.client_id} (from {sources_of['client_id']}) "
+    report.add(CREDENTIALS_CHECK, True, f"accepted: client id {credentials.client_id} (from {sources_of['client_id']}) "
                                   f"is a root client; secret from {sources_of['client_secret']}")
 
     try:
@@ -351,7 +351,7 @@ def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], s
         for name, placeholder, flag in (("client_id", "<root client id>", ""),
                                         ("client_secret", "<its secret>", "--secret ")):
             if not settings[name].set:
-                _, _, key, variable = CREDENTIAL_SOURCES[name]
+                _, _, key, variable = CREDENTIALS[name]
                 config.append(f"pulumi config set {flag}{key} {placeholder}")
                 env.append(f"{variable}={placeholder}")
         where = f"{' and '.join(config)} (stack {sources.stack_name}), or " if sources.stack_name else ""

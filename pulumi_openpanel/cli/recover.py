@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.models import Client, Project, Reference
-from pulumi_openpanel.api.settings import Credentials
+from pulumi_openpanel.api.settings import ENV_CLIENT_SECRET, Credentials
 from pulumi_openpanel.cli.stack import PulumiStack, StackLock, parse_time
 from pulumi_openpanel.client import ClientProvider
 from pulumi_openpanel.core import reconcile
@@ -655,7 +655,7 @@ def _when(moment: datetime) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = _Output(secrets=[os.environ.get("OPENPANEL_CLIENT_SECRET") or ""])
+    out = _Output(secrets=[os.environ.get(ENV_CLIENT_SECRET) or ""])
     try:
         status, summary = recover(args, out)
     except OpenPanelError as exc:

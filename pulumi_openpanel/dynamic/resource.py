@@ -69,7 +69,7 @@ class OpenPanelResource(pulumi.dynamic.Resource):
             init.__signature__ = signature.replace(parameters=[bound, *signature.parameters.values()])
 
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
-        props, opts, connection = self._split_args(self._args_class, args, kwargs)
+        props, opts, connection = self._split_args(args, kwargs)
         self._register(resource_name, props, opts, connection)
 
     @classmethod
@@ -104,10 +104,11 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         super().__init__(self._provider_class(), resource_name, props, merged)
 
     def _split_args(
-        self, args_class: type[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[dict[str, Any], pulumi.ResourceOptions | None, Any]:
         """Accept both calling styles of Pulumi's SDKs: ``(name, XxxArgs(...), opts)`` and
-        ``(name, opts, **inputs)``."""
+        ``(name, opts, **inputs)``, where ``XxxArgs`` is the class's own ``_args_class``."""
+        args_class = self._args_class
         positional = list(args)
         connection = kwargs.pop("connection", None)
         opts = kwargs.pop("opts", None)

@@ -199,3 +199,26 @@ def test_a_private_pacing_dir_is_put_back_and_removed() -> None:
         assert directory != (Path(before) if before else None)
     assert os.environ.get(ENV_PACING_DIR) == before
     assert not directory.exists()
+
+
+def setting_names() -> set[str]:
+    """Every setting's name as users write it: the stack config keys and the environment variables."""
+    return {value for name, value in vars(config).items()
+            if name.startswith(("CONFIG_", "ENV_")) and isinstance(value, str)}
+
+
+def test_setting_names_are_spelled_only_in_the_settings_module() -> None:
+    """Code elsewhere names a setting through api/settings.py's constant, so that renaming one renames it
+    everywhere (a misspelt copy would read a variable nobody sets). Prose (docstrings) may name them."""
+    package = Path(inspect.getfile(pulumi_openpanel)).parent
+    names = setting_names()
+    assert {"OPENPANEL_CLIENT_SECRET", "openpanel:apiUrl", "OPENPANEL_PACING_DIR"} <= names
+    spelt = []
+    for path in sorted(package.rglob("*.py")):
+        if path == Path(inspect.getfile(config)):
+            continue
+        tree = ast.parse(path.read_text())
+        prose = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        spelt += [f"{path.relative_to(package).as_posix()}:{node.lineno} {node.value}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and node.value in names and id(node) not in prose]
+    assert spelt == []

@@ -26,13 +26,14 @@ from pulumi_openpanel.api.models import ProjectCreate
 from pulumi_openpanel.api.pacing import RateLimiter
 from pulumi_openpanel.api.run import Run, Wire, in_plugin
 from pulumi_openpanel.api.sendlog import SendLog
-from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings
+from pulumi_openpanel.api.settings import ApiSettings
 from pulumi_openpanel.dynamic import watchdog
 from pulumi_openpanel.dynamic.watchdog import Watchdog
 from pulumi_openpanel.errors import RunOverError
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support.kill_trials import Moment, TrialWorld, started_cli, stop_session, wait_for_moment
 from tests.support.pulumi_cli import PulumiProject
+from tests.support.retries import NO_RETRIES
 
 GONE = "the Pulumi engine (process 4242) that started this plugin is gone"
 # The bound the issue sets on a plugin left by a killed CLI, once nothing of ours is on the wire; the plugin

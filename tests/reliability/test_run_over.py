@@ -32,10 +32,11 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import ProjectCreate
 from pulumi_openpanel.api.pacing import RateLimiter, SystemClock
 from pulumi_openpanel.api.run import Run, hook_engine_cancel
-from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings, RetryPolicy
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import RunOverError
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support import run_over_plugin
+from tests.support.retries import NO_RETRIES
 
 # How soon a waiting request must give up, against waits of 60 s it would otherwise sit out. It wakes at
 # once on a Cancel and looks every 0.1 s for a death or a stop; the bounds leave room for thread and

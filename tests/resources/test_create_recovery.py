@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings
+from pulumi_openpanel.api.settings import ApiSettings
 from pulumi_openpanel.errors import ServerError
 from pulumi_openpanel.project import ProjectProvider
 from tests.api.fakes import FakeClock, FakeServer, make_api
+from tests.support.retries import NO_RETRIES
 
 ORG = "org-1"
 

@@ -29,8 +29,9 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import ProjectCreate
 from pulumi_openpanel.api.pacing import RateLimiter, SystemClock
 from pulumi_openpanel.api.run import Run
-from pulumi_openpanel.api.settings import NO_RETRIES, ApiSettings, Credentials
+from pulumi_openpanel.api.settings import ApiSettings, Credentials
 from pulumi_openpanel.errors import RunOverError
+from tests.support.retries import NO_RETRIES
 
 SERVICE = "openpanel.test.Plugin"
 
