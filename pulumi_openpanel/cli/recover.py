@@ -50,6 +50,7 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.models import Client, Project, Reference
 from pulumi_openpanel.api.settings import Credentials
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli.stack import PulumiStack, StackLock, parse_time
 from pulumi_openpanel.core import reconcile
 from pulumi_openpanel.core.resource import ADOPT, CONNECTION
@@ -512,15 +513,14 @@ def _choose_since(args: argparse.Namespace, stack: PulumiStack,
     return None, ""
 
 
-def _api_factory(stack_config: Mapping[str, Any], environ: Mapping[str, str],
-                 secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
-    """Credentials resolved as the provider resolves them: the resource's connection, the stack config, then
-    the environment."""
+def _api_factory(sources: Sources, secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
+    """Credentials resolved as the provider resolves them: the resource's connection, then ``sources`` (the
+    stack config, then the environment)."""
     cache: dict[Credentials, ManageApi] = {}
 
     def api_for(inputs: Mapping[str, Any]) -> ManageApi:
         connection = inputs.get(CONNECTION)
-        api = manage_api(connection if isinstance(connection, dict) else None, stack_config, environ)
+        api = manage_api(sources=sources.with_connection(connection if isinstance(connection, dict) else None))
         if api.credentials not in cache:
             secrets.append(api.credentials.client_secret)
             cache[api.credentials] = api
@@ -565,8 +565,7 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
         summary["ok"] = True
         return 0, summary
 
-    stack_config = stack.config()
-    api_for = _api_factory(stack_config, os.environ, out.secrets)
+    api_for = _api_factory(Sources(stack_config=stack.config(), environ=os.environ), out.secrets)
     since, since_source = _choose_since(args, stack, locks)
     plan = plan_recovery(deployment, since, since_source, api_for, exact_since=bool(args.since), locks=locks)
     summary["since"] = since.isoformat() if since else None
