@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pulumi_openpanel.core import schema
-from pulumi_openpanel.core.schema import Out, Prop, Resource
+from pulumi_openpanel.core.schema import DYNAMIC_MODULE, Out, Prop, Resource
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 PACKAGE = REPOSITORY / "pulumi_openpanel"
@@ -201,7 +201,7 @@ def resource_classes(resource: Resource) -> list[str]:
         "        self.adopt = adopt",
         "",
         "",
-        f'class {name}(OpenPanelResource, module="openpanel", name="{name}"):',
+        f'class {name}(OpenPanelResource, module="{DYNAMIC_MODULE}", name="{name}"):',
         *_docstring(class_doc(resource), "    "),
         "",
         f"    _provider_class = {name}Provider",

@@ -7,7 +7,7 @@ pacing per (API root, client id); retries with backoff where a retry cannot do h
 Nothing here is pickled: resources build a ``ManageApi`` at call time (through
 :func:`pulumi_openpanel.api.factory.manage_api`, from the same sources as every other caller), so the provider
 instance that Pulumi serialises never holds a connection, a lock or a secret. Its settings types,
-``ApiSettings`` and ``Credentials``, are configuration and live in settings.py.
+``ApiSettings`` and ``Credentials``, are configuration and live in settings.py, below this module.
 """
 
 from __future__ import annotations
@@ -45,17 +45,16 @@ from pulumi_openpanel.api.models import (
 from pulumi_openpanel.api.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
 from pulumi_openpanel.api.run import WIRE, Wire
 from pulumi_openpanel.api.settings import (
-    CONFIG_CLIENT_ID,
-    CONFIG_CLIENT_SECRET,
+    CONFIG_API_URL,
+    CONFIG_RATE_LIMIT,
     CONFIG_RATE_LIMIT_WAIT,
-    DEFAULT_API_URL,
-    ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET,
+    ENV_API_URL,
     ENV_RATE_LIMIT_WAIT,
     ApiSettings,
     Credentials,
     RetryPolicy,
-    api_root_suggestion,
+    credential_places,
+    no_manage_routes,
 )
 from pulumi_openpanel.errors import (
     ApiError,
@@ -75,10 +74,14 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"pulumi-openpanel/{__version__}"
 
 
-_CREDENTIAL_PLACES = {
-    "client_id": ("client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
-    "client_secret": ("client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
-}
+# The hints that name a setting, from the settings' table (errors.py, below it, names none).
+TRANSPORT_HINT = f"Check that the API root ({CONFIG_API_URL} / {ENV_API_URL}) is right and reachable"
+RATE_LIMITED_HINT = (
+    "OpenPanel limits the requests of each client per time window; the provider paces itself to that "
+    f"limit ({CONFIG_RATE_LIMIT}) and retries a refused request for as long as its rate-limit wait allows, "
+    "so seeing this means other programs kept these credentials' budget spent all that time: give each "
+    "pipeline a root client of its own, or allow a longer wait"
+)
 # A 404 about the route itself (Fastify's wording), not about an object: the API root is wrong.
 _ROUTE_NOT_FOUND = re.compile(r"^Route [A-Z]+:\S* not found$")
 
@@ -270,7 +273,7 @@ class ManageApi:
             if self._limiter is not None:
                 self._limiter.observe(None, None, ticket)
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
-            return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc))
+            return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc), hint=TRANSPORT_HINT)
         remaining = _header_number(response.headers, "x-ratelimit-remaining")
         reset = _header_number(response.headers, "x-ratelimit-reset")
         if remaining is not None:
@@ -316,7 +319,7 @@ class ManageApi:
                 retry_after = _header_number(response.headers, "x-ratelimit-reset")
             if self._limiter is not None and retry_after is not None:
                 self._limiter.pause(retry_after)
-            return RateLimitedError(method, path, status, message, retry_after=retry_after)
+            return RateLimitedError(method, path, status, message, retry_after=retry_after, hint=RATE_LIMITED_HINT)
         if status >= 500:
             return ServerError(method, path, status, message)
         return ApiError(method, path, status, message)
@@ -326,8 +329,7 @@ class ManageApi:
         source = self.credentials.sources.get(key)
         if source:
             return f"from {source}"
-        arg, config_key, variable = _CREDENTIAL_PLACES[key]
-        return f"set through connection=Connection({arg}=...), stack config {config_key} or {variable}"
+        return f"set through {credential_places(key)}"
 
     def credentials_in_use(self) -> str:
         """Which credentials and server the requests go to, for an error (the client id's source, never a
@@ -346,10 +348,8 @@ class ManageApi:
                 f"({self._source('client_id')}): use the secret shown when the root client was created")
 
     def _api_root_hint(self) -> str:
-        root = self.credentials.api_url
         where = self.credentials.sources.get("api_url") or "the API root setting"
-        return (f"The API root {root} (from {where}) answers but has no /manage routes: "
-                f"{api_root_suggestion(root)}; OpenPanel Cloud is {DEFAULT_API_URL}")
+        return no_manage_routes(self.credentials.api_url, where)
 
     def _retry_delay(self, method: str, error: ApiError, tries: int, policy: RetryPolicy) -> float | None:
         """Seconds to wait before the next attempt, or None when the error must be raised now.

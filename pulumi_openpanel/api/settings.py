@@ -7,8 +7,10 @@ environment (``OPENPANEL_API_URL``, ``OPENPANEL_CLIENT_ID``, ``OPENPANEL_CLIENT_
 settings (timeout, retries, pacing) come from the stack config, then the environment. Nothing is read at
 import or preview time, so previews need no credentials and rotated credentials take effect on the next run.
 
-Where each value comes from is sources.py; :func:`pulumi_openpanel.api.factory.manage_api` is the only way the
-package turns those sources into a :class:`ManageApi`, so every caller reads the same settings the same way.
+Where each setting comes from is :class:`~pulumi_openpanel.api.sources.Sources`, and
+:func:`~pulumi_openpanel.api.factory.manage_api` is the only way the package turns those sources into a
+:class:`ManageApi`: the providers, the lookups, ``doctor``, ``adopt`` and ``recover`` all call it, so they all
+read the same settings the same way.
 """
 
 from __future__ import annotations
@@ -71,9 +73,6 @@ SETTINGS_KEYS = (
     CONFIG_RATE_LIMIT,
     CONFIG_RATE_LIMIT_WAIT,
 )
-
-# The wire names of a connection when it travels as a resource input.
-CONNECTION_KEYS = ("apiUrl", "clientId", "clientSecret")
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ class ApiSettings:
     """Timeouts, retries and pacing of a :class:`ManageApi`.
 
     ``rate_limit=None`` turns client-side pacing off; ``pacing_dir=None`` keeps the pacing to this process
-    (no state file shared with the next one). Built from the sources by :func:`settings_from`; constructed
+    (no state file shared with the next one). Built from the sources by :meth:`Sources.settings`; constructed
     directly, the pacing directory still follows the environment.
     """
 
@@ -182,6 +181,13 @@ def api_root_suggestion(api_url: str) -> str:
     return "self-hosted servers usually serve it at https://your-host/api"
 
 
+def no_manage_routes(api_url: str, source: str) -> str:
+    """What to do about an API root that answers but has no /manage routes (``source``: where it came
+    from): the one wording of this hint, for the client's errors and ``doctor``."""
+    return (f"The API root {api_url} (from {source}) answers but has no /manage routes: "
+            f"{api_root_suggestion(api_url)}; OpenPanel Cloud is {DEFAULT_API_URL}")
+
+
 def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
     """The one grammar of a rate limit: ``REQUESTS/SECONDS`` (a whole number >= 1 over a number > 0), or
     ``off`` for None. ``source`` names where the text came from, for the error."""
@@ -201,7 +207,9 @@ def parse_rate_limit(text: str, source: str) -> tuple[int, float] | None:
     )
 
 
-def _parse_timeout(text: str, source: str) -> float:
+def parse_timeout(text: str, source: str) -> float:
+    """The one grammar of a timeout: a positive, finite number of seconds. ``source`` names where the text
+    came from, for the error."""
     try:
         seconds = float(text)
     except ValueError:
@@ -211,7 +219,7 @@ def _parse_timeout(text: str, source: str) -> float:
     return seconds
 
 
-def _parse_retries(text: str, source: str) -> int:
+def parse_retries(text: str, source: str) -> int:
     if not text.isdigit():
         raise ConfigurationError(f"{source} must be a whole number >= 0, got {redact(repr(text))}")
     return int(text)
@@ -254,6 +262,16 @@ CREDENTIALS = {
     "client_id": ("clientId", "client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
     "client_secret": ("clientSecret", "client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
 }
+
+# The wire names of a connection when it travels as a resource input, in the table's order.
+CONNECTION_KEYS = tuple(wire for wire, _, _, _ in CREDENTIALS.values())
+
+
+def credential_places(name: str, stack_config: str | None = None) -> str:
+    """Every place a credential (a key of :data:`CREDENTIALS`) may be set, for an error that says where to
+    set it; ``stack_config`` names the stack config key as the sources know it (with its stack, say)."""
+    _, arg, key, variable = CREDENTIALS[name]
+    return f"connection=Connection({arg}=...), {stack_config or f'stack config {key}'}, or environment {variable}"
 
 
 def is_client_id(value: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_openpanel.api.settings import (
@@ -16,13 +16,14 @@ from pulumi_openpanel.api.settings import (
     TUNING,
     ApiSettings,
     Credentials,
-    _parse_retries,
-    _parse_timeout,
+    credential_places,
     is_client_id,
     normalize_api_url,
     pacing_dir,
     parse_rate_limit,
     parse_rate_limit_wait,
+    parse_retries,
+    parse_timeout,
     setting_text,
 )
 from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, OpenPanelError
@@ -55,42 +56,6 @@ def explain_recorded(error: OpenPanelError) -> None:
         error.add_advice(RECORDED_FIX)
 
 
-def locate_settings(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
-    recorded: bool = False,
-) -> dict[str, tuple[str | None, str]]:
-    """Each tuning setting's raw text and where it came from (stack config, else the environment), or
-    ``(None, "")`` when neither has it and the default applies."""
-    return {
-        name: _first(*_stack_then_environment(stack_config, environ, key, env, stack_name, recorded))
-        for name, (key, env) in TUNING.items()
-    }
-
-
-def settings_from(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], *, stack_name: str | None = None,
-    recorded: bool = False,
-) -> ApiSettings:
-    """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
-    the defaults."""
-    found = locate_settings(stack_config, environ, stack_name=stack_name, recorded=recorded)
-    settings = ApiSettings(pacing_dir=pacing_dir(environ))
-    timeout, source = found["request_timeout"]
-    if timeout is not None:
-        seconds = _parse_timeout(timeout, source)
-        settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
-    retries, source = found["max_retries"]
-    if retries is not None:
-        settings = replace(settings, retry=replace(settings.retry, max_attempts=_parse_retries(retries, source) + 1))
-    limit, source = found["rate_limit"]
-    if limit is not None:
-        settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
-    wait, source = found["rate_limit_wait"]
-    if wait is not None:
-        settings = replace(settings, retry=replace(settings.retry, rate_limit_wait=parse_rate_limit_wait(wait, source)))
-    return settings
-
-
 def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
     """The first candidate that has a value (:func:`setting_text`), with its source: the one precedence of
     every setting (connection, then stack config, then environment)."""
@@ -101,83 +66,117 @@ def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _stack_then_environment(
-    stack_config: Mapping[str, Any], environ: Mapping[str, str], key: str, env: str, stack_name: str | None,
-    recorded: bool,
-) -> tuple[tuple[Any, str], tuple[Any, str]]:
-    stack_source = config_source(key, stack_name, recorded=recorded)
-    return (stack_config.get(key), stack_source), (environ.get(env), f"environment variable {env}")
+@dataclass(frozen=True, eq=False)
+class Sources:
+    """The places a setting may come from, first place wins: a resource's ``connection`` (its wire form:
+    ``apiUrl``, ``clientId``, ``clientSecret``; credentials only), the stack config, the environment
+    (``os.environ`` when None, read at call time), else the default.
 
+    The one description of the sources: the factory (:func:`~pulumi_openpanel.api.factory.manage_api`), the
+    dynamic door, ``doctor``, ``adopt`` and ``recover`` all read the settings through it, so in the same
+    order. The other fields only name the sources in errors: ``stack_name`` is named with stack config keys
+    (``doctor`` knows it), ``given_as`` renames the connection's sources by wire key (doctor's
+    ``--api-url`` arrives as a connection ``apiUrl``), ``recorded`` names stack config values as the ones
+    the state recorded (:data:`RECORDED`: refresh and destroy), and ``summary`` says in one line where the
+    stack config was read from, or why it was not.
 
-def locate_credentials(
-    connection: Mapping[str, Any] | None = None,
-    stack_config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    *,
-    stack_name: str | None = None,
-    given_as: Mapping[str, str] | None = None,
-    recorded: bool = False,
-) -> dict[str, tuple[str | None, str]]:
-    """The API root's and each credential's raw value and where it came from, first place wins:
-    connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
-
-    This is the one precedence of the credentials: :func:`resolve_credentials` (so the provider) and
-    ``doctor`` both read it. ``given_as`` renames the connection's sources by wire key (doctor's
-    ``--api-url`` arrives as a connection ``apiUrl``); ``stack_name`` is named with stack config keys, and
-    ``recorded`` names them as the values the state recorded (:data:`RECORDED`: refresh and destroy).
+    ``stack_config`` holds the client secret in clear when a stack sets it: it stays out of the repr.
     """
-    connection = connection or {}
-    stack_config = stack_config or {}
-    environ = os.environ if environ is None else environ
-    given_as = given_as or {}
-    return {
-        name: _first(
-            (connection.get(wire), given_as.get(wire, f"connection {arg}")),
-            *_stack_then_environment(stack_config, environ, key, env, stack_name, recorded),
-        )
-        for name, (wire, arg, key, env) in CREDENTIALS.items()
-    }
 
+    connection: Mapping[str, Any] | None = field(default=None, repr=False)
+    stack_config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    environ: Mapping[str, str] | None = field(default=None, repr=False)
+    stack_name: str | None = None
+    given_as: Mapping[str, str] = field(default_factory=dict)
+    recorded: bool = False
+    summary: str = ""
 
-def resolve_credentials(
-    connection: Mapping[str, Any] | None = None,
-    stack_config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    *,
-    stack_name: str | None = None,
-    given_as: Mapping[str, str] | None = None,
-    recorded: bool = False,
-) -> Credentials:
-    """Resolve the API root and credentials, or say exactly how to provide what is missing."""
-    found = locate_credentials(connection, stack_config, environ, stack_name=stack_name, given_as=given_as,
-                               recorded=recorded)
-    api_url, api_source = found["api_url"]
-    client_id, id_source = found["client_id"]
-    client_secret, secret_source = found["client_secret"]
+    @property
+    def environment(self) -> Mapping[str, str]:
+        return os.environ if self.environ is None else self.environ
 
-    missing = []
-    for name, what in (("client_id", "id"), ("client_secret", "secret")):
-        if found[name][0] is None:
-            _, arg, key, env = CREDENTIALS[name]
-            missing.append(
-                f"the client {what}: connection=Connection({arg}=...), "
-                f"{config_source(key, stack_name, recorded=recorded)}, or environment {env}"
+    def with_connection(self, connection: Mapping[str, Any] | None) -> Sources:
+        """The same sources for another resource's ``connection``."""
+        return replace(self, connection=connection)
+
+    def _stack_then_environment(self, key: str, env: str) -> tuple[tuple[Any, str], tuple[Any, str]]:
+        stack_source = config_source(key, self.stack_name, recorded=self.recorded)
+        return (self.stack_config.get(key), stack_source), (self.environment.get(env), f"environment variable {env}")
+
+    def locate_credentials(self) -> dict[str, tuple[str | None, str]]:
+        """The API root's and each credential's raw value and where it came from, first place wins:
+        connection, stack config, environment; ``(None, "")`` when no place has it. Nothing is validated.
+
+        This is the one precedence of the credentials: :meth:`credentials` (so the provider) and ``doctor``
+        both read it.
+        """
+        connection = self.connection or {}
+        return {
+            name: _first(
+                (connection.get(wire), self.given_as.get(wire, f"connection {arg}")),
+                *self._stack_then_environment(key, env),
             )
-    if missing:
-        raise MissingCredentialsError(
-            "OpenPanel credentials are missing. Provide "
-            + "; and ".join(missing)
-            + " (use the id and secret of a root client; keep the secret a secret: "
-            f"pulumi config set --secret {CONFIG_CLIENT_SECRET} ...)"
-        )
-    assert client_id is not None and client_secret is not None
-    if not is_client_id(client_id):
-        # The value is not echoed: a secret pasted into the wrong setting must not be printed.
-        raise ConfigurationError(
-            f"the OpenPanel client id from {id_source} must be a UUID such as "
-            f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
-        )
-    url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
-    sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
-               "client_id": id_source, "client_secret": secret_source}
-    return Credentials(api_url=url, client_id=client_id, client_secret=client_secret, sources=sources)
+            for name, (wire, arg, key, env) in CREDENTIALS.items()
+        }
+
+    def locate_settings(self) -> dict[str, tuple[str | None, str]]:
+        """Each tuning setting's raw text and where it came from (stack config, else the environment), or
+        ``(None, "")`` when neither has it and the default applies."""
+        return {name: _first(*self._stack_then_environment(key, env)) for name, (key, env) in TUNING.items()}
+
+    def locate(self) -> dict[str, tuple[str | None, str]]:
+        """Every setting's raw value and source: the credentials', then the tuning settings'."""
+        return {**self.locate_credentials(), **self.locate_settings()}
+
+    def credentials(self) -> Credentials:
+        """Resolve the API root and credentials, or say exactly how to provide what is missing."""
+        found = self.locate_credentials()
+        api_url, api_source = found["api_url"]
+        client_id, id_source = found["client_id"]
+        client_secret, secret_source = found["client_secret"]
+
+        missing = []
+        for name, what in (("client_id", "id"), ("client_secret", "secret")):
+            if found[name][0] is None:
+                key = CREDENTIALS[name][2]
+                stack_source = config_source(key, self.stack_name, recorded=self.recorded)
+                missing.append(f"the client {what}: {credential_places(name, stack_source)}")
+        if missing:
+            raise MissingCredentialsError(
+                "OpenPanel credentials are missing. Provide "
+                + "; and ".join(missing)
+                + " (use the id and secret of a root client; keep the secret a secret: "
+                f"pulumi config set --secret {CONFIG_CLIENT_SECRET} ...)"
+            )
+        assert client_id is not None and client_secret is not None
+        if not is_client_id(client_id):
+            # The value is not echoed: a secret pasted into the wrong setting must not be printed.
+            raise ConfigurationError(
+                f"the OpenPanel client id from {id_source} must be a UUID such as "
+                f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
+            )
+        url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
+        sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
+                   "client_id": id_source, "client_secret": secret_source}
+        return Credentials(api_url=url, client_id=client_id, client_secret=client_secret, sources=sources)
+
+    def settings(self, **overrides: Any) -> ApiSettings:
+        """Timeout, retries, pacing and the rate-limit wait from the stack config, else the environment, else
+        the defaults; ``overrides`` replace fields of the result and win over every source."""
+        found = self.locate_settings()
+        settings = ApiSettings(pacing_dir=pacing_dir(self.environment))
+        timeout, source = found["request_timeout"]
+        if timeout is not None:
+            seconds = parse_timeout(timeout, source)
+            settings = replace(settings, timeout=seconds, connect_timeout=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+        retries, source = found["max_retries"]
+        if retries is not None:
+            settings = replace(settings, retry=replace(settings.retry, max_attempts=parse_retries(retries, source) + 1))
+        limit, source = found["rate_limit"]
+        if limit is not None:
+            settings = replace(settings, rate_limit=parse_rate_limit(limit, source))
+        wait, source = found["rate_limit_wait"]
+        if wait is not None:
+            seconds = parse_rate_limit_wait(wait, source)
+            settings = replace(settings, retry=replace(settings.retry, rate_limit_wait=seconds))
+        return replace(settings, **overrides)

@@ -25,6 +25,7 @@ from typing import Any
 
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.models import Client, Project, Reference
 from pulumi_openpanel.api.settings import (
     CONFIG_CLIENT_ID,
@@ -188,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     sources = read_stack_config(args.cwd, args.stack, os.environ)
     secrets = [os.environ.get(ENV_CLIENT_SECRET), str(sources.stack_config.get(CONFIG_CLIENT_SECRET) or "")]
     try:
-        api = sources.manage_api()
+        api = manage_api(sources=sources)
     except ConfigurationError as exc:  # say where it looked: stack config, or why not
         print(redact(f"pulumi-openpanel adopt: settings from {sources.summary}: {exc}", secrets), file=sys.stderr)
         return 1

@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.settings import SETTINGS_KEYS
-from pulumi_openpanel.api.sources import explain_recorded
+from pulumi_openpanel.api.sources import Sources, explain_recorded
 from pulumi_openpanel.core.resource import CONNECTION, ResourceCore
 from pulumi_openpanel.core.schema import Prop, Resource
 from pulumi_openpanel.dynamic.plugin_errors import install as _message_first_in_the_plugin
@@ -83,7 +83,8 @@ class OpenPanelProvider(ResourceProvider):
         ``recorded``: the call is a read or a delete, which ``pulumi refresh`` and ``pulumi destroy`` drive
         with the stack config the state recorded at the last ``pulumi up``; errors name it so.
         """
-        return manage_api(props.get(CONNECTION), getattr(self, "_stack_config", {}), recorded=recorded)
+        sources = Sources(props.get(CONNECTION), getattr(self, "_stack_config", {}), recorded=recorded)
+        return manage_api(sources=sources)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         object_id, outs = self.core.create(self.api(props), props)

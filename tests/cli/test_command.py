@@ -101,10 +101,11 @@ def test_a_standard_module_missing_from_python_is_not_blamed_on_the_emulator_ext
 
 
 def test_a_missing_dependency_of_the_package_is_named_before_the_subcommand_options_are_read() -> None:
-    # recover needs Pulumi's SDK; its own options (--dry-run) are only known once its module is imported.
-    done = command_without("pulumi", "recover", "--dry-run")
+    # recover needs httpx (the Manage API client); its own options (--dry-run) are only known once its module
+    # is imported.
+    done = command_without("httpx", "recover", "--dry-run")
     assert done.returncode == 2
-    assert done.stderr.strip() == (f"pulumi-openpanel recover: a dependency is missing (pulumi). "
+    assert done.stderr.strip() == (f"pulumi-openpanel recover: a dependency is missing (httpx). "
                                    f"Install the package again: {install_command()}")
 
 

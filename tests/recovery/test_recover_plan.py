@@ -23,6 +23,7 @@ import pytest
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import ClientCreate, ProjectCreate, ReferenceCreate
 from pulumi_openpanel.api.settings import ApiSettings, Credentials, RetryPolicy
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli.recover import (
     KINDS,
     _api_factory,
@@ -370,9 +371,9 @@ def test_a_connection_input_chooses_the_organization(openpanel: OpenPanelTarget,
     state = deployment(operations=[pending("project", "web", project_inputs(f"Elsewhere {uid}",
                                                                             connection=connection))])
     secrets: list[str] = []
-    api_for = _api_factory({"openpanel:clientId": openpanel.client_id,
-                            "openpanel:clientSecret": openpanel.client_secret,
-                            "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}, {}, secrets)
+    stack_config = {"openpanel:clientId": openpanel.client_id, "openpanel:clientSecret": openpanel.client_secret,
+                    "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}
+    api_for = _api_factory(Sources(stack_config=stack_config, environ={}), secrets)
 
     found = plan_recovery(state, an_hour_ago(), "test", api_for)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_openpanel.api.sources import RECORDED, RECORDED_FIX, resolve_credentials
+from pulumi_openpanel.api.sources import RECORDED, RECORDED_FIX, Sources
 from pulumi_openpanel.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -122,7 +122,7 @@ def test_a_403_names_the_recorded_client_id_and_what_to_run(monkeypatch: pytest.
     stack_config = {"openpanel:clientId": OTHER_UUID, "openpanel:clientSecret": WRONG_SECRET}
     provider = configured(ProjectProvider, stack_config)
     api = make_api(FakeServer(FakeClock(), respond(403, refusal)),
-                   credentials=resolve_credentials(None, stack_config, {}, recorded=True))
+                   credentials=Sources(None, stack_config, {}, recorded=True).credentials())
     monkeypatch.setattr(ProjectProvider, "api", lambda self, props, recorded=False: api)
 
     text = failure(lambda: provider.read("someone-elses", {"name": "Web"}), ForbiddenError)
