@@ -41,11 +41,8 @@ RECOVER_TIMEOUT_S = 600
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[TrialWorld]:
-    started = TrialWorld()
-    try:
+    with TrialWorld() as started:
         yield started
-    finally:
-        started.close()
 
 
 def stack_of(world: TrialWorld, pulumi_bin: Path, tmp_path: Path, source: str) -> PulumiProject:

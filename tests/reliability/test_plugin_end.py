@@ -299,11 +299,8 @@ def assert_plugins_end(uid: str, since: float) -> None:
 
 @pytest.fixture
 def world() -> Iterator[TrialWorld]:
-    started = TrialWorld()
-    try:
+    with TrialWorld() as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.fixture
