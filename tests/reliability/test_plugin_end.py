@@ -306,11 +306,8 @@ def world() -> Iterator[TrialWorld]:
 @pytest.fixture
 def paced_world() -> Iterator[TrialWorld]:
     """A server that takes one request a minute, which the provider paces itself to."""
-    started = TrialWorld(rate_limit=(1, 60.0))
-    try:
+    with TrialWorld(rate_limit=(1, 60.0)) as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.mark.cli
