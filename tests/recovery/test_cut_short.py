@@ -41,11 +41,8 @@ RECOVER_TIMEOUT_S = 600
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[TrialWorld]:
-    started = TrialWorld()
-    try:
+    with TrialWorld() as started:
         yield started
-    finally:
-        started.close()
 
 
 def stack_of(world: TrialWorld, pulumi_bin: Path, tmp_path: Path, source: str) -> PulumiProject:
@@ -179,11 +176,8 @@ def test_pending_creates_with_and_without_their_ids_leave_no_duplicate(world: Tr
 def paced_world() -> Iterator[TrialWorld]:
     """OpenPanel's own rate limit (20 requests per 10 s), which the provider paces itself to: a 40-resource up
     then lasts about half a minute with many creates waiting or answered at any moment."""
-    started = TrialWorld(latency=0.1, rate_limit=(20, 10.0))
-    try:
+    with TrialWorld(latency=0.1, rate_limit=(20, 10.0)) as started:
         yield started
-    finally:
-        started.close()
 
 
 # The limit makes the run last: its 21st request cannot go before 10 s after its first, which the CLI sends

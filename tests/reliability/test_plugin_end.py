@@ -301,21 +301,15 @@ def assert_plugins_end(uid: str, since: float) -> None:
 
 @pytest.fixture
 def world() -> Iterator[TrialWorld]:
-    started = TrialWorld()
-    try:
+    with TrialWorld() as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.fixture
 def paced_world() -> Iterator[TrialWorld]:
     """A server that takes one request a minute, which the provider paces itself to."""
-    started = TrialWorld(rate_limit=(1, 60.0))
-    try:
+    with TrialWorld(rate_limit=(1, 60.0)) as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.mark.cli

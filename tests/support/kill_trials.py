@@ -261,6 +261,12 @@ class TrialWorld:
         self.proxy.stop()
         self.emulator.stop()
 
+    def __enter__(self) -> TrialWorld:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def inventory(self, project: PulumiProject, uid: str) -> Inventory:
         projects = [p for p in self.api.list_projects() if uid in p.name]
         ids = {p.id for p in projects}
