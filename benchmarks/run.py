@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-from pulumi_openpanel.config import DEFAULT_RATE_LIMIT
+from pulumi_openpanel.api.settings import DEFAULT_RATE_LIMIT
 from tests.support.home import private_pacing_dir
 from tests.support.scenarios import provider_sizes, run_scenarios, table
 

@@ -1,4 +1,6 @@
-"""The ``Client`` resource: an API client (credentials) of an organization or of one project."""
+"""The ``Client`` resource of the dynamic door: its generated class and ``ClientArgs``, and
+``ClientProvider``, whose module path and name stacks record in every resource's ``__provider``
+input (keep both: tests/fixtures/old_state)."""
 
 from __future__ import annotations
 
@@ -6,52 +8,17 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import reconcile
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import Connection
-from pulumi_openpanel.models import ClientCreate, ClientUpdate, CreatedClient
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, ResourceArgs
-from pulumi_openpanel.schema import CLIENT, ClientType
+from pulumi_openpanel.core.client import ClientCore
+from pulumi_openpanel.core.schema import ClientType
+from pulumi_openpanel.dynamic.connection import Connection
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
+from pulumi_openpanel.dynamic.resource import OpenPanelResource, ResourceArgs
 
 
 class ClientProvider(OpenPanelProvider):
-    """A client's secret exists only in its create answer, so a lost one means a new client."""
+    """The dynamic door to :class:`~pulumi_openpanel.core.client.ClientCore`."""
 
-    schema = CLIENT
-
-    def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        created = create_client_reconciled(api, ClientCreate(**self.schema.create_body(inputs)))
-        outs = self.schema.outputs_of(created.client)
-        outs["secret"] = created.secret.get_secret_value()
-        return created.client.id, outs
-
-    def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        return self.schema.outputs_of(api.get_client(object_id))
-
-    def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        return self.schema.outputs_of(api.update_client(object_id, ClientUpdate(**changed)))
-
-    def delete_object(self, api: ManageApi, object_id: str) -> None:
-        api.delete_client(object_id)
-
-
-def create_client_reconciled(api: ManageApi, body: ClientCreate) -> CreatedClient:
-    """Create a client without duplicates. A client found after an unknown outcome is deleted and created
-    again: its secret was only in the lost answer."""
-    started = reconcile.now()
-    created = reconcile.create_reconciled(
-        lambda: api.create_client(body),
-        lambda: [
-            client
-            for client in api.list_clients(body.project_id)
-            if (client.name, client.project_id, client.type) == (body.name, body.project_id, body.type)
-            and reconcile.created_since(client.created_at, started)
-        ],
-        describe=f"client {body.name!r}",
-        discard=lambda client: api.delete_client(client.id),
-    )
-    assert isinstance(created, CreatedClient)  # found clients are discarded, never returned
-    return created
+    core = ClientCore()
 
 
 # BEGIN GENERATED client-classes: from schema.CLIENT by scripts/generate.py; do not edit

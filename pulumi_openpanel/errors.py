@@ -37,13 +37,6 @@ _SECRET_PATTERNS = (
 )
 REDACTED = "[redacted]"
 
-CREDENTIAL_HINT = (
-    "set the credentials of an OpenPanel root client through the resource's connection= argument, "
-    "the stack config openpanel:clientId and openpanel:clientSecret "
-    "(pulumi config set --secret openpanel:clientSecret ...), or the environment variables "
-    "OPENPANEL_CLIENT_ID and OPENPANEL_CLIENT_SECRET"
-)
-
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Remove known secrets and anything shaped like an OpenPanel secret or secret hash."""
@@ -137,9 +130,8 @@ class ApiError(OpenPanelError):
 
 
 class AuthenticationError(ApiError):
-    """401: the credentials were refused."""
-
-    hint = "Check the credentials: " + CREDENTIAL_HINT + "; only clients of type root can manage resources"
+    """401: the credentials were refused. Its hint names the setting to fix, by where it came from: only the
+    client that raises it knows that."""
 
 
 class ForbiddenError(ApiError):
@@ -192,14 +184,8 @@ class ValidationError(ApiError):
 
 
 class RateLimitedError(ApiError):
-    """429: the client id used up its request budget for the current window."""
-
-    hint = (
-        "OpenPanel limits the requests of each client per time window; the provider paces itself to that "
-        "limit (openpanel:rateLimit) and retries a refused request for as long as its rate-limit wait allows, "
-        "so seeing this means other programs kept these credentials' budget spent all that time: give each "
-        "pipeline a root client of its own, or allow a longer wait"
-    )
+    """429: the client id used up its request budget for the current window. Its hint, which names the
+    settings that pace and wait, comes from the client that raises it."""
 
     def __init__(
         self,
@@ -225,10 +211,9 @@ class TransportError(ApiError):
     """No answer: timeout, refused or reset connection, DNS failure.
 
     ``maybe_sent`` tells whether the server might have received (and acted on) the request; it is False
-    only when the connection was never established.
+    only when the connection was never established. Its hint, which names the API root's settings, comes
+    from the client that raises it.
     """
-
-    hint = "Check that the API root (openpanel:apiUrl / OPENPANEL_API_URL) is right and reachable"
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ DISTRIBUTION = "pulumi-openpanel"
 _CHECKOUT = Path(__file__).resolve().parents[1]
 # What may stand between double quotes in a shell command as it is.
 _PLAIN = re.compile(r'[^"$`\\!]*')
+# The top-level modules that only an optional extra of the package (pyproject.toml) installs, and which
+# extra: a command that cannot import one of them asks for that extra, and for no other module.
+EXTRA_OF_MODULE = {"starlette": "emulator", "uvicorn": "emulator", "pulumi_policy": "policy"}
 
 
 def requirement_for(direct_url: dict[str, Any] | None, version: str = __version__, extra: str | None = None) -> str:
@@ -82,9 +86,21 @@ def install_command(extra: str | None = None) -> str:
     return install_command_for(installed_direct_url(), extra)
 
 
-def missing_dependency(module: str | None, extra: str | None) -> str:
-    """What a command says when a module it needs cannot be imported: install `extra` (or the package
-    again), with the pip command that installs it from where this copy came from."""
-    if extra is None:
-        return f"a dependency is missing ({module}). Install the package again: {install_command()}"
-    return f"a dependency is missing ({module}). Install the {extra} extra: {install_command(extra)}"
+def missing_dependency(error: ImportError) -> str:
+    """What a command says when a module it needs cannot be imported: which module, and the fix that
+    brings it. Only a module of an optional extra (:data:`EXTRA_OF_MODULE`) asks for that extra; a module
+    of Python's standard library asks for another Python; anything else (a dependency of the package, one
+    of its own modules, a name an installed module lacks) asks to install the package again. Install
+    commands install it from where this copy came from."""
+    module = error.name
+    if not isinstance(error, ModuleNotFoundError) or module is None:
+        # A module that is there but lacks a name: an installed dependency too old or too new.
+        return f"an import failed ({error}). Install the package again: {install_command()}"
+    top = module.partition(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is not None:
+        return f"a dependency is missing ({module}). Install the {extra} extra: {install_command(extra)}"
+    if top in sys.stdlib_module_names:
+        return (f"this Python ({sys.executable}) lacks {module}, a module of its standard library: run the command "
+                f"with a Python that has it")
+    return f"a dependency is missing ({module}). Install the package again: {install_command()}"

@@ -14,10 +14,12 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import SETTINGS_KEYS, Connection, manage_api
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.models import Client, Dashboard, Project, Reference, Report
+from pulumi_openpanel.api.settings import SETTINGS_KEYS
+from pulumi_openpanel.dynamic.connection import Connection
 from pulumi_openpanel.errors import ForbiddenError, NotFoundError
-from pulumi_openpanel.models import Client, Dashboard, Project, Reference, Report
 
 T = TypeVar("T")
 

@@ -1,4 +1,6 @@
-"""The ``Reference`` resource: a dated marker on a project's timeline (a launch, a campaign)."""
+"""The ``Reference`` resource of the dynamic door: its generated class and ``ReferenceArgs``, and
+``ReferenceProvider``, whose module path and name stacks record in every resource's ``__provider``
+input (keep both: tests/fixtures/old_state)."""
 
 from __future__ import annotations
 
@@ -6,43 +8,16 @@ from typing import Any, overload
 
 import pulumi
 
-from pulumi_openpanel import normalize, reconcile
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import Connection
-from pulumi_openpanel.models import ReferenceCreate, ReferenceUpdate
-from pulumi_openpanel.provider import OpenPanelProvider, OpenPanelResource, ResourceArgs
-from pulumi_openpanel.schema import REFERENCE
+from pulumi_openpanel.core.reference import ReferenceCore
+from pulumi_openpanel.dynamic.connection import Connection
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
+from pulumi_openpanel.dynamic.resource import OpenPanelResource, ResourceArgs
 
 
 class ReferenceProvider(OpenPanelProvider):
-    """A reference found after an unknown create outcome (same title and instant) is adopted."""
+    """The dynamic door to :class:`~pulumi_openpanel.core.reference.ReferenceCore`."""
 
-    schema = REFERENCE
-
-    def create_object(self, api: ManageApi, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        body = ReferenceCreate(**self.schema.create_body(inputs))
-        started = reconcile.now()
-        reference = reconcile.create_reconciled(
-            lambda: api.create_reference(body),
-            lambda: [
-                found
-                for found in api.list_references(body.project_id)
-                if found.title == body.title
-                and normalize.iso_datetime(found.date) == body.datetime
-                and reconcile.created_since(found.created_at, started)
-            ],
-            describe=f"reference {body.title!r}",
-        )
-        return reference.id, self.schema.outputs_of(reference)
-
-    def read_object(self, api: ManageApi, object_id: str) -> dict[str, Any] | None:
-        return self.schema.outputs_of(api.get_reference(object_id))
-
-    def update_object(self, api: ManageApi, object_id: str, changed: dict[str, Any]) -> dict[str, Any]:
-        return self.schema.outputs_of(api.update_reference(object_id, ReferenceUpdate(**changed)))
-
-    def delete_object(self, api: ManageApi, object_id: str) -> None:
-        api.delete_reference(object_id)
+    core = ReferenceCore()
 
 
 # BEGIN GENERATED reference-classes: from schema.REFERENCE by scripts/generate.py; do not edit

@@ -25,6 +25,9 @@ if [ -n "$(git status --porcelain --ignored -- build '*.egg-info' 2>/dev/null)" 
 fi
 .venv/bin/python -m twine check --strict "$work"/dist/*
 wheel=$(ls "$work"/dist/*.whl)
+# The code generator is a development tool (scripts/codegen.py): what the wheel installs must not carry it.
+generator=$(.venv/bin/python -c 'import sys, zipfile; print("\n".join(n for n in zipfile.ZipFile(sys.argv[1]).namelist() if "codegen" in n or n.startswith("scripts/")))' "$wheel")
+[ -z "$generator" ] || { say "the wheel carries the code generator: $generator"; exit 1; }
 
 say "installing $(basename "$wheel") into an empty virtualenv"
 python3 -m venv "$work/venv"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate the typed parts of pulumi_openpanel from pulumi_openpanel/schema.py (see _codegen.py there).
+"""Regenerate the typed parts of pulumi_openpanel from pulumi_openpanel/core/schema.py (see
+scripts/codegen.py, which stays out of the wheel).
 
     .venv/bin/python scripts/generate.py            write every out-of-date generated region
     .venv/bin/python scripts/generate.py --check    write nothing; exit 1 naming the out-of-date files
@@ -14,13 +15,15 @@ import sys
 import types
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "pulumi_openpanel"
+REPOSITORY = Path(__file__).resolve().parents[1]
+PACKAGE = REPOSITORY / "pulumi_openpanel"
+sys.path.insert(0, str(REPOSITORY))
 
 stub = types.ModuleType("pulumi_openpanel")
 stub.__path__ = [str(PACKAGE)]
 sys.modules["pulumi_openpanel"] = stub
 
-from pulumi_openpanel import _codegen  # noqa: E402
+from scripts import codegen  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(_codegen.main())
+    sys.exit(codegen.main())

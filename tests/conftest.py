@@ -5,7 +5,7 @@ acceptance variables are set (see tests/support/target.py), otherwise one in-mem
 with two seeded organizations and no rate limit (speed; the limit has its own tests).
 ``fresh_emulator`` starts private emulators for tests that need their own settings.
 
-The pacing state files (pulumi_openpanel/sendlog.py) go to a temporary directory for the whole run,
+The pacing state files (pulumi_openpanel/api/sendlog.py) go to a temporary directory for the whole run,
 in this process and in every ``pulumi`` the tests start: no test writes under the user's home.
 """
 

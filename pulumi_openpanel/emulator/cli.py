@@ -12,7 +12,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, NoReturn
 
-from pulumi_openpanel.config import DEFAULT_RATE_LIMIT, parse_rate_limit
+from pulumi_openpanel.api.settings import (
+    DEFAULT_RATE_LIMIT,
+    ENV_API_URL,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    parse_rate_limit,
+)
 from pulumi_openpanel.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -169,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         from pulumi_openpanel.install_source import missing_dependency
 
-        print(f"pulumi-openpanel emulator: {missing_dependency(exc.name, 'emulator')}", file=sys.stderr)
+        print(f"pulumi-openpanel emulator: {missing_dependency(exc)}", file=sys.stderr)
         return 2
 
     try:
@@ -226,9 +232,9 @@ def _serve(server: EmulatorServer, args: argparse.Namespace, stop_signals: StopS
         print(_cannot_listen(args.host, args.port, exc), file=sys.stderr)
         return 1
     lines = [
-        _export("OPENPANEL_API_URL", server.api_url),
-        _export("OPENPANEL_CLIENT_ID", primary.client_id),
-        _export("OPENPANEL_CLIENT_SECRET", primary.client_secret),
+        _export(ENV_API_URL, server.api_url),
+        _export(ENV_CLIENT_ID, primary.client_id),
+        _export(ENV_CLIENT_SECRET, primary.client_secret),
     ]
     if second is not None:
         lines.append(_export("OTHER_ORG_CLIENT_ID", second.client_id))

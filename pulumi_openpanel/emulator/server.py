@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from pulumi_openpanel.config import DEFAULT_RATE_LIMIT
+from pulumi_openpanel.api.settings import DEFAULT_RATE_LIMIT
 from pulumi_openpanel.emulator.app import RequestLog, build_app
 from pulumi_openpanel.emulator.credentials import hash_secret, new_secret
 from pulumi_openpanel.emulator.handlers import ManageHandlers

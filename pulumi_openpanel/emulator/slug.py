@@ -1,6 +1,6 @@
 """What the emulator adds to the package's slug rule: the retry name for an id that is taken.
 
-The slug itself comes from :mod:`pulumi_openpanel.slug`, the one definition the provider's ``check``
+The slug itself comes from :mod:`pulumi_openpanel.core.slug`, the one definition the provider's ``check``
 uses too, so the ids the emulator hands out and the names ``check`` refuses cannot drift apart.
 """
 

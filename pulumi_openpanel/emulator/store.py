@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_openpanel.core.slug import slugify
 from pulumi_openpanel.emulator.dates import MS_PER_DAY, now_ms, to_iso
 from pulumi_openpanel.emulator.slug import with_random_suffix
-from pulumi_openpanel.slug import slugify
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS organizations (

@@ -18,11 +18,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_openpanel.slug import slugify
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE
+from pulumi_openpanel.core.slug import slugify
 
-PROJECT_TYPE = "pulumi-python:dynamic/openpanel:Project"
-CLIENT_TYPE = "pulumi-python:dynamic/openpanel:Client"
-REFERENCE_TYPE = "pulumi-python:dynamic/openpanel:Reference"
+PROJECT_TYPE = PROJECT.dynamic_type
+CLIENT_TYPE = CLIENT.dynamic_type
+REFERENCE_TYPE = REFERENCE.dynamic_type
 
 # Stack names that count as production unless the pack's config says otherwise: "prod" or "production"
 # as a whole word of the name (prod, production, prod-eu, eu-prod, web.production), not preprod or product.

@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES, Credentials
-from pulumi_openpanel.pacing import RateLimiter
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.pacing import RateLimiter
+from pulumi_openpanel.api.settings import ApiSettings, Credentials
+from tests.support.retries import NO_RETRIES
 
 CLIENT_ID = "5b0d6f1e-3c2a-4e8b-9f10-2a3b4c5d6e7f"
 SECRET = "sec_0123456789abcdef0123"

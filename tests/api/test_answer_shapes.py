@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.errors import NotFoundError, ServerError
 
 from .fakes import FakeClock, FakeServer, make_api, respond
@@ -59,7 +59,7 @@ def test_a_malformed_create_answer_does_not_carry_its_secret_into_the_error() ->
     hash_ = "ab" * 16 + "." + "cd" * 32
     api, _ = api_answering({"data": {"id": "0f1e2d3c-4b5a-4697-8877-665544332211", "name": "c", "type": "read",
                                      "secret": secret, "other": hash_}})  # organizationId missing
-    from pulumi_openpanel.models import ClientCreate
+    from pulumi_openpanel.api.models import ClientCreate
 
     with pytest.raises(ServerError) as raised:
         api.create_client(ClientCreate(name="c", type="read"))

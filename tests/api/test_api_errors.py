@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pulumi_openpanel.config import resolve_credentials
+from pulumi_openpanel.api.models import ClientCreate, ProjectUpdate
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.errors import (
     ApiError,
     ApiRootError,
@@ -19,7 +20,6 @@ from pulumi_openpanel.errors import (
     ValidationError,
     parse_validation_message,
 )
-from pulumi_openpanel.models import ClientCreate, ProjectUpdate
 
 from .fakes import OTHER_UUID, FakeClock, FakeServer, Reply, fail, make_api, respond
 
@@ -135,7 +135,7 @@ def test_authentication_error_says_where_the_credential_may_be_set(message: str,
 ])
 def test_a_refused_secret_names_the_setting_it_came_from_never_its_value(
         stack_config: dict[str, str], environ: dict[str, str], named: str, not_named: str) -> None:
-    credentials = resolve_credentials(None, stack_config, environ)
+    credentials = Sources(None, stack_config, environ).credentials()
     refusal = {"error": "Unauthorized", "message": "Manage: Invalid client secret"}
     server = FakeServer(FakeClock(), respond(401, refusal))
     api = make_api(server, credentials=credentials)
@@ -151,9 +151,9 @@ def test_a_root_without_the_api_prefix_is_an_api_root_error_never_a_missing_obje
     for "not found", a refresh would drop every resource from the state; it is a wrong address instead."""
     payload = {"message": "Route GET:/manage/projects/probe-project not found", "error": "Not Found",
                "statusCode": 404}
-    credentials = resolve_credentials(None, {"openpanel:apiUrl": "https://analytics.example.com",
-                                             "openpanel:clientId": OTHER_UUID,
-                                             "openpanel:clientSecret": "sec_0123456789abcdef0123"}, {})
+    stack_config = {"openpanel:apiUrl": "https://analytics.example.com", "openpanel:clientId": OTHER_UUID,
+                    "openpanel:clientSecret": "sec_0123456789abcdef0123"}
+    credentials = Sources(None, stack_config, {}).credentials()
     api = make_api(FakeServer(FakeClock(), respond(404, payload)), credentials=credentials)
     with pytest.raises(ApiRootError) as caught:
         api.get_project("probe-project")

@@ -9,10 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import normalize_api_url
-from pulumi_openpanel.errors import NotFoundError
-from pulumi_openpanel.models import (
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import (
     ClientCreate,
     ClientUpdate,
     ProjectCreate,
@@ -20,6 +18,8 @@ from pulumi_openpanel.models import (
     ReferenceCreate,
     ReferenceUpdate,
 )
+from pulumi_openpanel.api.settings import normalize_api_url
+from pulumi_openpanel.errors import NotFoundError
 
 from .fakes import (
     CLIENT_ID,

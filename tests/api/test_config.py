@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_openpanel.config import DEFAULT_API_URL, normalize_api_url, resolve_credentials
+from pulumi_openpanel.api.settings import DEFAULT_API_URL, normalize_api_url
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError
 
 from .fakes import CLIENT_ID, OTHER_UUID, SECRET
@@ -36,7 +37,7 @@ ENV = {
 def test_first_place_that_has_them_wins(
     connection: dict[str, str] | None, stack: dict[str, str], expected: tuple[str, str, str]
 ) -> None:
-    creds = resolve_credentials(connection, stack, ENV)
+    creds = Sources(connection, stack, ENV).credentials()
     assert (creds.api_url, creds.client_id, creds.client_secret) == expected
 
 
@@ -63,13 +64,13 @@ def test_first_place_that_has_them_wins(
 def test_each_value_is_resolved_on_its_own(
     connection: dict[str, str], stack: dict[str, str], expected: tuple[str, str, str]
 ) -> None:
-    creds = resolve_credentials(connection, stack, ENV)
+    creds = Sources(connection, stack, ENV).credentials()
     assert (creds.api_url, creds.client_id, creds.client_secret) == expected
 
 
 def test_empty_values_fall_through() -> None:
     connection = {"apiUrl": "", "clientId": "  ", "clientSecret": ""}
-    creds = resolve_credentials(connection, {}, ENV)
+    creds = Sources(connection, {}, ENV).credentials()
     assert (creds.client_id, creds.client_secret) == (THIRD_UUID, "sec_env")
 
 
@@ -77,12 +78,12 @@ def test_the_real_environment_is_read_when_none_is_given(monkeypatch: pytest.Mon
     monkeypatch.delenv("OPENPANEL_API_URL", raising=False)
     monkeypatch.setenv("OPENPANEL_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("OPENPANEL_CLIENT_SECRET", SECRET)
-    creds = resolve_credentials()
+    creds = Sources().credentials()
     assert (creds.api_url, creds.client_id, creds.client_secret) == (DEFAULT_API_URL, CLIENT_ID, SECRET)
 
 
 def test_default_api_root_is_openpanel_cloud() -> None:
-    creds = resolve_credentials({"clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {})
+    creds = Sources({"clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {}).credentials()
     assert creds.api_url == "https://api.openpanel.dev"
     assert DEFAULT_API_URL == "https://api.openpanel.dev"
 
@@ -100,7 +101,7 @@ def test_default_api_root_is_openpanel_cloud() -> None:
 )
 def test_api_root_is_kept_without_trailing_slash(given: str, kept: str) -> None:
     assert normalize_api_url(given) == kept
-    creds = resolve_credentials({"apiUrl": given, "clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {})
+    creds = Sources({"apiUrl": given, "clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {}).credentials()
     assert creds.api_url == kept
 
 
@@ -110,7 +111,7 @@ def test_api_root_is_kept_without_trailing_slash(given: str, kept: str) -> None:
 )
 def test_manage_suffix_is_refused(given: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"apiUrl": given, "clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {})
+        Sources({"apiUrl": given, "clientId": CLIENT_ID, "clientSecret": SECRET}, {}, {}).credentials()
     assert "/manage" in str(caught.value)
     assert given in str(caught.value)
 
@@ -120,16 +121,16 @@ def test_manage_suffix_is_refused(given: str) -> None:
 )
 def test_non_http_root_is_refused(given: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials(
+        Sources(
             {}, {"openpanel:apiUrl": given, "openpanel:clientId": CLIENT_ID, "openpanel:clientSecret": SECRET}, {}
-        )
+        ).credentials()
     assert "openpanel:apiUrl" in str(caught.value)
 
 
 @pytest.mark.parametrize("bad_id", ["client-1", "123", "not a uuid", CLIENT_ID[:-1]])
 def test_non_uuid_client_id_is_refused(bad_id: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"clientId": bad_id, "clientSecret": SECRET}, {}, {})
+        Sources({"clientId": bad_id, "clientSecret": SECRET}, {}, {}).credentials()
     assert not isinstance(caught.value, MissingCredentialsError)
     assert "UUID" in str(caught.value)
     assert "connection" in str(caught.value)
@@ -153,7 +154,7 @@ def test_missing_credentials_say_where_to_put_them(
     connection: dict[str, str], stack: dict[str, str], environ: dict[str, str], names: list[str]
 ) -> None:
     with pytest.raises(MissingCredentialsError) as caught:
-        resolve_credentials(connection, stack, environ)
+        Sources(connection, stack, environ).credentials()
     text = str(caught.value)
     assert "connection=" in text
     assert "Connection(" in text

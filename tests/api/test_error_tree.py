@@ -50,4 +50,4 @@ def test_the_emulator_names_its_server_side_apart_from_the_client() -> None:
 
     for module in (handlers, protocol):
         assert not hasattr(module, "ManageApi") and not hasattr(module, "ApiError")
-    assert pulumi_openpanel.ManageApi.__module__ == "pulumi_openpanel.api"
+    assert pulumi_openpanel.ManageApi.__module__ == "pulumi_openpanel.api.client"

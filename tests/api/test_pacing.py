@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES, RetryPolicy
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.pacing import RateLimiter, shared_limiter
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import RateLimitedError
-from pulumi_openpanel.pacing import RateLimiter, shared_limiter
+from tests.support.retries import NO_RETRIES
 
 from .fakes import CLIENT_ID, OTHER_UUID, FakeClock, FakeServer, make_api, project_json, respond
 
@@ -25,6 +27,13 @@ def assert_within_limit(times: list[float], limit: int, span: float) -> None:
         assert later - first >= span - 1e-9, (first, later)
 
 
+def acquire(limiter: RateLimiter, clock: FakeClock) -> float:
+    """Take a slot as ManageApi does (:meth:`RateLimiter.take`); the seconds of ``clock`` spent waiting."""
+    started = clock.monotonic()
+    limiter.take()
+    return clock.monotonic() - started
+
+
 # -- the limiter alone --------------------------------------------------------------------------------
 
 
@@ -34,7 +43,7 @@ def test_a_burst_takes_the_whole_budget_then_waits() -> None:
     start = clock.now
     times = []
     for _ in range(23):
-        limiter.acquire()
+        acquire(limiter, clock)
         times.append(clock.now)
     assert times[:5] == [start] * 5
     assert times[5] > start
@@ -45,16 +54,16 @@ def test_the_next_acquisition_waits_exactly_until_the_oldest_leaves_the_window()
     clock = FakeClock()
     limiter = RateLimiter(3, 10.0, slack=0.2, clock=clock)
     start = clock.now
-    assert limiter.acquire() == 0
+    assert acquire(limiter, clock) == 0
     clock.advance(1.0)
-    assert limiter.acquire() == 0
+    assert acquire(limiter, clock) == 0
     clock.advance(1.0)
-    assert limiter.acquire() == 0
-    waited = limiter.acquire()
+    assert acquire(limiter, clock) == 0
+    waited = acquire(limiter, clock)
     assert waited == pytest.approx(8.2)
     assert clock.now == pytest.approx(start + 10.2)
     # The next one waits for the second oldest (sent at start + 1).
-    assert limiter.acquire() == pytest.approx(1.0)
+    assert acquire(limiter, clock) == pytest.approx(1.0)
     assert clock.now == pytest.approx(start + 11.2)
 
 
@@ -62,7 +71,7 @@ def test_acquisitions_spread_out_never_wait() -> None:
     clock = FakeClock()
     limiter = RateLimiter(2, 10.0, slack=0.0, clock=clock)
     for _ in range(10):
-        assert limiter.acquire() == 0
+        assert acquire(limiter, clock) == 0
         clock.advance(5.0)
     assert clock.sleeps == []
 
@@ -73,9 +82,9 @@ def test_pause_holds_everyone_back(hold: float) -> None:
     limiter = RateLimiter(20, 10.0, clock=clock)
     start = clock.now
     limiter.pause(hold)
-    limiter.acquire()
+    acquire(limiter, clock)
     assert clock.now == pytest.approx(start + hold)
-    limiter.acquire()
+    acquire(limiter, clock)
     assert clock.now == pytest.approx(start + hold)
 
 
@@ -85,7 +94,7 @@ def test_a_shorter_pause_does_not_cut_a_longer_one() -> None:
     start = clock.now
     limiter.pause(9.0)
     limiter.pause(2.0)
-    limiter.acquire()
+    acquire(limiter, clock)
     assert clock.now == pytest.approx(start + 9.0)
 
 
@@ -94,7 +103,7 @@ def test_observing_an_exhausted_budget_pauses_until_the_reset() -> None:
     limiter = RateLimiter(20, 10.0, clock=clock)
     start = clock.now
     limiter.observe(remaining=0, reset=7.0)
-    limiter.acquire()
+    acquire(limiter, clock)
     assert clock.now == pytest.approx(start + 7.0)
 
 
@@ -103,7 +112,7 @@ def test_observing_a_budget_left_or_unknown_does_not_pause(remaining: int | None
     clock = FakeClock()
     limiter = RateLimiter(20, 10.0, clock=clock)
     limiter.observe(remaining=remaining, reset=reset)
-    assert limiter.acquire() == 0
+    assert acquire(limiter, clock) == 0
     assert clock.sleeps == []
 
 
@@ -164,20 +173,21 @@ def test_threads_never_exceed_the_limit_in_any_window(threads: int, each: int, l
 
 def test_shared_limiter_is_one_object_per_root_and_client_id() -> None:
     root = "https://pacing.test/api"
-    one = shared_limiter(root, CLIENT_ID, 20, 10.0)
-    assert shared_limiter(root, CLIENT_ID, 20, 10.0) is one
-    assert shared_limiter(root, OTHER_UUID, 20, 10.0) is not one
-    assert shared_limiter("https://other.test/api", CLIENT_ID, 20, 10.0) is not one
+    one = shared_limiter(root, CLIENT_ID, 20, 10.0, None)
+    assert shared_limiter(root, CLIENT_ID, 20, 10.0, None) is one
+    assert shared_limiter(root, OTHER_UUID, 20, 10.0, None) is not one
+    assert shared_limiter("https://other.test/api", CLIENT_ID, 20, 10.0, None) is not one
 
 
-def test_manage_api_uses_the_shared_limiter_of_its_root_and_client_id() -> None:
+def test_manage_api_uses_the_shared_limiter_of_its_root_and_client_id(tmp_path: Path) -> None:
     from .fakes import credentials
 
     creds = credentials("https://pacing-shared.test")
     server = FakeServer(FakeClock(), respond(200, PROJECT))
-    first = ManageApi(creds, ApiSettings(retry=NO_RETRIES), transport=server.transport(), clock=server.clock)
-    second = ManageApi(creds, ApiSettings(retry=NO_RETRIES), transport=server.transport(), clock=server.clock)
-    limiter = shared_limiter("https://pacing-shared.test", CLIENT_ID, 20, 10.0)
+    settings = ApiSettings(retry=NO_RETRIES, pacing_dir=tmp_path)
+    first = ManageApi(creds, settings, transport=server.transport(), clock=server.clock)
+    second = ManageApi(creds, settings, transport=server.transport(), clock=server.clock)
+    limiter = shared_limiter("https://pacing-shared.test", CLIENT_ID, 20, 10.0, tmp_path)
     assert first._limiter is limiter
     assert second._limiter is limiter
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings
-from pulumi_openpanel.config import NO_RETRIES
+from pulumi_openpanel.api.pacing import PROBE_POLL, RateLimiter, shared_limiter
+from pulumi_openpanel.api.sendlog import SendLog
+from pulumi_openpanel.api.settings import ApiSettings
 from pulumi_openpanel.errors import TransportError
-from pulumi_openpanel.pacing import PROBE_POLL, RateLimiter, shared_limiter
-from pulumi_openpanel.sendlog import SendLog
+from tests.support.retries import NO_RETRIES
 
 from .fakes import FakeClock, FakeServer, make_api, respond
 
@@ -180,9 +180,9 @@ def test_an_unwritable_send_log_only_costs_the_shared_view(tmp_path: Path) -> No
     assert limiter.take() == 1
 
 
-def test_shared_limiters_keep_their_send_log_in_the_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENPANEL_PACING_DIR", str(tmp_path / "pacing"))
-    limiter = shared_limiter("http://127.0.0.1:1", "0f1e2d3c-4b5a-4697-8877-665544332211", 20, 10.0)
+def test_shared_limiters_keep_their_send_log_in_the_cache_dir(tmp_path: Path) -> None:
+    limiter = shared_limiter("http://127.0.0.1:1", "0f1e2d3c-4b5a-4697-8877-665544332211", 20, 10.0,
+                             tmp_path / "pacing")
     limiter.observe(None, None)
     limiter.take()
     files = list((tmp_path / "pacing").iterdir())

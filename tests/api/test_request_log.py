@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_openpanel import request_log
-from pulumi_openpanel.api import ApiSettings
-from pulumi_openpanel.config import ENV_REQUEST_LOG, RetryPolicy
+from pulumi_openpanel.api import request_log
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.api.settings import ENV_REQUEST_LOG, ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import ServerError, TransportError
-from pulumi_openpanel.models import ProjectCreate
 from tests.api.fakes import CLIENT_ID, SECRET, FakeClock, FakeServer, fail, make_api, project_json, respond
 
 LINE = re.compile(
@@ -129,10 +128,13 @@ def test_a_log_that_cannot_be_written_does_not_fail_requests(
 def test_threads_and_writers_share_one_file(log_file: Path) -> None:
     """Lines from many threads arrive whole, none lost or interleaved (the provider runs 4 workers)."""
     url = httpx.URL("https://api.openpanel.dev/manage/projects/p-1?x=1")
+    # The hook every HTTP client of the package calls with each answer.
+    [on_response] = request_log.event_hooks()["response"]
 
     def write(worker: int) -> None:
         for attempt in range(1, 51):
-            request_log.write(request_log.format_line("PATCH", url, str(200 + worker), 0.001, attempt))
+            request = httpx.Request("PATCH", url, extensions=request_log.extensions(attempt))
+            on_response(httpx.Response(200 + worker, request=request))
 
     threads = [threading.Thread(target=write, args=(worker,)) for worker in range(8)]
     for thread in threads:

@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import RetryPolicy
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ProjectCreate, ProjectUpdate
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import (
     ApiError,
     RateLimitedError,
     ServerError,
     TransportError,
 )
-from pulumi_openpanel.models import ProjectCreate, ProjectUpdate
 
 from .fakes import FakeClock, FakeServer, Reply, fail, make_api, project_json, respond
 

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pulumi_openpanel import api as api_module
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import RetryPolicy, resolve_credentials
+from pulumi_openpanel.api import client as api_module
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import Client, CreatedClient, CreatedProject, ProjectCreate
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.errors import ApiError, ConfigurationError, ValidationError
-from pulumi_openpanel.models import Client, CreatedClient, CreatedProject, ProjectCreate
 
 from .fakes import (
     CLIENT_ID,
@@ -206,14 +207,14 @@ def test_models_parsed_by_the_api_hold_no_hash() -> None:
 def test_a_client_id_mixed_up_with_the_secret_is_not_echoed() -> None:
     """Pasting the secret where the id belongs is a common slip; the refusal must not print it."""
     with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"clientId": SECRET, "clientSecret": CLIENT_ID}, {}, {})
+        Sources({"clientId": SECRET, "clientSecret": CLIENT_ID}, {}, {}).credentials()
     assert "UUID" in str(caught.value)
     assert_clean(error_renderings(caught.value))
 
 
 def test_missing_credentials_error_holds_no_secret() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        resolve_credentials({"clientSecret": SECRET}, {}, {})
+        Sources({"clientSecret": SECRET}, {}, {}).credentials()
     assert_clean(error_renderings(caught.value))
 
 

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 
 import pulumi_openpanel
-from pulumi_openpanel import config
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import (
+from pulumi_openpanel.api import settings as config
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.settings import (
     DEFAULT_RATE_LIMIT,
     DEFAULT_RATE_LIMIT_WAIT,
     ENV_PACING_DIR,
     ApiSettings,
-    manage_api,
     pacing_dir,
     parse_rate_limit,
-    settings_from,
 )
+from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.errors import ConfigurationError
 from tests.support.home import private_pacing_dir
 
@@ -32,7 +32,7 @@ CREDENTIALS = {"OPENPANEL_CLIENT_ID": CLIENT_ID, "OPENPANEL_CLIENT_SECRET": SECR
 
 
 def test_defaults_are_openpanels_limit_thirty_seconds_and_four_retries() -> None:
-    settings = settings_from({}, {})
+    settings = Sources(environ={}).settings()
     assert settings.rate_limit == DEFAULT_RATE_LIMIT == (20, 10.0)
     assert (settings.timeout, settings.connect_timeout, settings.retry.max_attempts) == (30.0, 10.0, 5)
     assert ApiSettings().rate_limit == DEFAULT_RATE_LIMIT
@@ -51,7 +51,7 @@ def test_defaults_are_openpanels_limit_thirty_seconds_and_four_retries() -> None
 def test_the_rate_limit_wait_comes_from_stack_config_then_environment(
     stack_config: dict[str, object], environ: dict[str, str], expected: float
 ) -> None:
-    settings = settings_from(stack_config, environ)
+    settings = Sources(stack_config=stack_config, environ=environ).settings()
     assert settings.retry.rate_limit_wait == expected
     assert settings.retry.max_attempts == 5  # a budget of its own: the retries' count is left alone
 
@@ -78,14 +78,14 @@ def test_a_bad_rate_limit_names_its_source_and_what_is_allowed(text: str) -> Non
 
 
 def test_stack_config_wins_over_the_environment_for_each_tuning_setting() -> None:
-    settings = settings_from(
-        {"openpanel:requestTimeout": "5", "openpanel:maxRetries": 0, "openpanel:rateLimit": "3/1"},
-        {"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9", "OPENPANEL_RATE_LIMIT": "off"},
-    )
+    settings = Sources(
+        stack_config={"openpanel:requestTimeout": "5", "openpanel:maxRetries": 0, "openpanel:rateLimit": "3/1"},
+        environ={"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9", "OPENPANEL_RATE_LIMIT": "off"},
+    ).settings()
     assert (settings.timeout, settings.connect_timeout, settings.retry.max_attempts) == (5.0, 5.0, 1)
     assert settings.rate_limit == (3, 1.0)
-    from_env = settings_from({}, {"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9",
-                                  "OPENPANEL_RATE_LIMIT": "off"})
+    from_env = Sources(environ={"OPENPANEL_REQUEST_TIMEOUT": "99", "OPENPANEL_MAX_RETRIES": "9",
+                                "OPENPANEL_RATE_LIMIT": "off"}).settings()
     assert (from_env.timeout, from_env.connect_timeout, from_env.retry.max_attempts) == (99.0, 10.0, 10)
     assert from_env.rate_limit is None
 
@@ -93,12 +93,13 @@ def test_stack_config_wins_over_the_environment_for_each_tuning_setting() -> Non
 def test_a_blank_tuning_value_falls_through_as_a_blank_credential_does() -> None:
     """One precedence for every setting: blank text in the stack config is unset, so the environment's
     value applies (it used to be read as set, and refused as an empty number)."""
-    settings = settings_from(
-        {"openpanel:requestTimeout": "  ", "openpanel:maxRetries": "", "openpanel:rateLimit": " "},
-        {"OPENPANEL_REQUEST_TIMEOUT": "7", "OPENPANEL_MAX_RETRIES": "2", "OPENPANEL_RATE_LIMIT": "4/2"},
-    )
+    settings = Sources(
+        stack_config={"openpanel:requestTimeout": "  ", "openpanel:maxRetries": "", "openpanel:rateLimit": " "},
+        environ={"OPENPANEL_REQUEST_TIMEOUT": "7", "OPENPANEL_MAX_RETRIES": "2", "OPENPANEL_RATE_LIMIT": "4/2"},
+    ).settings()
     assert (settings.timeout, settings.retry.max_attempts, settings.rate_limit) == (7.0, 3, (4, 2.0))
-    found = config.locate_settings({"openpanel:maxRetries": 3}, {"OPENPANEL_REQUEST_TIMEOUT": " \t"})
+    found = Sources(stack_config={"openpanel:maxRetries": 3},
+                    environ={"OPENPANEL_REQUEST_TIMEOUT": " \t"}).locate_settings()
     assert found["max_retries"] == ("3", "stack config openpanel:maxRetries")
     assert found["request_timeout"] == (None, "")
 
@@ -120,12 +121,12 @@ def test_a_blank_tuning_value_falls_through_as_a_blank_credential_does() -> None
 )
 def test_a_bad_tuning_value_is_refused_by_name(environ: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigurationError, match=needle):
-        settings_from({}, environ)
+        Sources(environ=environ).settings()
 
 
 def test_a_secret_pasted_into_a_tuning_setting_is_not_echoed() -> None:
     with pytest.raises(ConfigurationError) as raised:
-        settings_from({"openpanel:rateLimit": SECRET}, {})
+        Sources(stack_config={"openpanel:rateLimit": SECRET}, environ={}).settings()
     assert SECRET not in str(raised.value) and "openpanel:rateLimit" in str(raised.value)
 
 
@@ -141,7 +142,7 @@ def test_a_secret_pasted_into_a_tuning_setting_is_not_echoed() -> None:
 )
 def test_where_the_pacing_state_lives(environ: dict[str, str], expected: Path | None) -> None:
     assert pacing_dir(environ) == expected
-    assert settings_from({}, environ).pacing_dir == expected
+    assert Sources(environ=environ).settings().pacing_dir == expected
 
 
 def test_the_factory_resolves_credentials_and_settings_from_the_same_sources(tmp_path: Path) -> None:
@@ -166,18 +167,20 @@ def test_the_factory_refuses_what_it_cannot_use() -> None:
 
 
 def test_the_factory_is_the_only_place_that_builds_a_manage_api() -> None:
-    """Provider, lookups, doctor and adopt all go through config.manage_api: none assembles its own."""
+    """Provider, lookups, doctor, adopt and recover all go through api.factory.manage_api: none assembles its own."""
     package = Path(inspect.getfile(pulumi_openpanel)).parent
     builders = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
+        if "emulator" in path.relative_to(package).parts:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ManageApi":
-                builders.append(path.name)
-    assert builders == ["config.py"]
-    for name in ("provider", "lookups", "doctor", "adopt"):
+                builders.append(path.relative_to(package).as_posix())
+    assert builders == ["api/factory.py"]
+    for name in ("dynamic/provider", "lookups", "cli/doctor", "cli/adopt", "cli/recover"):
         source = (package / f"{name}.py").read_text()
         assert "manage_api(" in source, name
-    assert config.manage_api.__module__ == "pulumi_openpanel.config"
+    assert manage_api.__module__ == "pulumi_openpanel.api.factory"
 
 
 def test_the_suite_keeps_the_pacing_state_in_a_temporary_directory() -> None:
@@ -196,3 +199,26 @@ def test_a_private_pacing_dir_is_put_back_and_removed() -> None:
         assert directory != (Path(before) if before else None)
     assert os.environ.get(ENV_PACING_DIR) == before
     assert not directory.exists()
+
+
+def setting_names() -> set[str]:
+    """Every setting's name as users write it: the stack config keys and the environment variables."""
+    return {value for name, value in vars(config).items()
+            if name.startswith(("CONFIG_", "ENV_")) and isinstance(value, str)}
+
+
+def test_setting_names_are_spelled_only_in_the_settings_module() -> None:
+    """Code elsewhere names a setting through api/settings.py's constant, so that renaming one renames it
+    everywhere (a misspelt copy would read a variable nobody sets). Prose (docstrings) may name them."""
+    package = Path(inspect.getfile(pulumi_openpanel)).parent
+    names = setting_names()
+    assert {"OPENPANEL_CLIENT_SECRET", "openpanel:apiUrl", "OPENPANEL_PACING_DIR"} <= names
+    spelt = []
+    for path in sorted(package.rglob("*.py")):
+        if path == Path(inspect.getfile(config)):
+            continue
+        tree = ast.parse(path.read_text())
+        prose = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        spelt += [f"{path.relative_to(package).as_posix()}:{node.lineno} {node.value}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and node.value in names and id(node) not in prose]
+    assert spelt == []

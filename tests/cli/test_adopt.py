@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pulumi_openpanel import cli
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ClientCreate, ProjectCreate, ProjectUpdate, ReferenceCreate
 from pulumi_openpanel.emulator import EmulatorServer
-from pulumi_openpanel.models import ClientCreate, ProjectCreate, ProjectUpdate, ReferenceCreate
 from tests.support.fixtures import ProjectFactory, credentials_env, direct_api, unpaced
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject

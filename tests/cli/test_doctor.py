@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from pulumi_openpanel import cli
-from pulumi_openpanel.doctor import diagnose, render_text
-from pulumi_openpanel.models import ClientCreate
+from pulumi_openpanel.api.models import ClientCreate
+from pulumi_openpanel.cli.doctor import diagnose, render_text
 from tests.support.fixtures import credentials_env, direct_api, provider_env, session_api
 from tests.support.manage import unique_name
 from tests.support.target import OpenPanelTarget

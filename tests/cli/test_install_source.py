@@ -3,6 +3,8 @@ installed (PEP 610)."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from pulumi_openpanel._version import __version__
 from pulumi_openpanel.install_source import (
+    EXTRA_OF_MODULE,
     install_command,
     install_command_for,
     installed_requirement,
@@ -42,7 +45,7 @@ def test_this_editable_checkout_is_named_by_its_path() -> None:
 
 
 def test_adopt_writes_that_requirement(tmp_path: Path) -> None:
-    from pulumi_openpanel.adopt import write_project
+    from pulumi_openpanel.cli.adopt import write_project
 
     write_project(tmp_path, "import pulumi_openpanel\n", "adopted")
     requirements = (tmp_path / "requirements.txt").read_text().splitlines()
@@ -74,3 +77,15 @@ def test_a_checkout_that_is_not_installed_is_named_by_its_path(monkeypatch: pyte
     monkeypatch.setattr(metadata, "distribution", not_installed)
     assert installed_requirement() == f"-e {REPO_ROOT}"
     assert install_command("policy") == f'pip install -e "{REPO_ROOT}[policy]"'
+
+
+@pytest.mark.parametrize("extra", ["emulator", "policy"])
+def test_the_modules_that_ask_for_an_extra_are_the_ones_it_installs(extra: str) -> None:
+    # The package's metadata (from pyproject.toml) says what each extra installs; EXTRA_OF_MODULE must agree.
+    requirements = metadata.requires("pulumi-openpanel") or []
+    installs = {re.match(r"[A-Za-z0-9._-]+", line)[0].lower().replace("-", "_")
+                for line in requirements if re.search(rf"""extra\s*==\s*["']{extra}["']""", line)}
+    asked_for = {module for module, wanted in EXTRA_OF_MODULE.items() if wanted == extra}
+    assert installs and asked_for == installs
+    for module in asked_for:  # each is the name its distribution is imported by (the dev install has them)
+        assert importlib.util.find_spec(module) is not None, module

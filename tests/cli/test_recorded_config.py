@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_openpanel.config import RECORDED
+from pulumi_openpanel.api.sources import RECORDED
 from tests.docs.pages import DOCS
 from tests.support.fixtures import ProjectFactory, unpaced
 from tests.support.pulumi_cli import PulumiProject, Run

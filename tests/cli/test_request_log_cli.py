@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel.config import ENV_REQUEST_LOG
+from pulumi_openpanel.api.settings import ENV_REQUEST_LOG
 from tests.support.fixtures import ProjectFactory, provider_env
 from tests.support.proxy import RecordingProxy
 from tests.support.target import OpenPanelTarget

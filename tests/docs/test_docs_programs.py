@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.errors import NotFoundError
 from tests.docs.pages import Block, programs
 from tests.support.fixtures import ProjectFactory

@@ -19,6 +19,7 @@ import pytest
 from pulumi_openpanel import cli
 from pulumi_openpanel.install_source import install_command
 from tests.docs.pages import DOCS, REPO_ROOT
+from tests.support.imports import command_without
 
 PACKAGE = REPO_ROOT / "pulumi_openpanel"
 # The package by its name alone, as pip would look it up on an index (not a path ending in the name, not
@@ -85,16 +86,19 @@ def test_this_checkout_is_told_to_install_its_extras_from_itself() -> None:
     assert install_command("emulator") == f'pip install -e "{REPO_ROOT}[emulator]"'
 
 
-def test_the_emulator_without_its_extra_names_a_command_that_works(monkeypatch: pytest.MonkeyPatch,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_emulator_without_its_extra_names_a_command_that_works() -> None:
     # The web stack cannot be imported (as without the extra): the command stops before serving.
-    monkeypatch.setitem(sys.modules, "pulumi_openpanel.emulator.server", None)
-    assert cli.main(["emulator", "--port", "0"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("pulumi-openpanel emulator: a dependency is missing (pulumi_openpanel.emulator.server)")
-    assert err.rstrip().endswith(f"Install the emulator extra: {install_command('emulator')}"), err
+    done = command_without("starlette", "emulator", "--port", "0")
+    assert done.returncode == 2
+    assert done.stderr.startswith("pulumi-openpanel emulator: a dependency is missing (starlette"), done.stderr
+    assert done.stderr.rstrip().endswith(f"Install the emulator extra: {install_command('emulator')}"), done.stderr
 
-    # The subcommand's module itself cannot be imported: the command line says the same.
+
+def test_a_module_of_the_package_itself_missing_asks_for_the_package_again(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # The subcommand's module itself cannot be imported: no extra brings it, installing the package does.
     monkeypatch.setitem(sys.modules, "pulumi_openpanel.emulator.cli", None)
     assert cli.main(["emulator"]) == 2
-    assert capsys.readouterr().err.rstrip().endswith(f"Install the emulator extra: {install_command('emulator')}")
+    err = capsys.readouterr().err
+    assert err.startswith("pulumi-openpanel emulator: a dependency is missing (pulumi_openpanel.emulator.cli)"), err
+    assert err.rstrip().endswith(f"Install the package again: {install_command()}"), err

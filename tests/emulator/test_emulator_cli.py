@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from pulumi_openpanel.api.settings import DEFAULT_RATE_LIMIT, parse_rate_limit
 from pulumi_openpanel.cli import main as pulumi_openpanel_main
-from pulumi_openpanel.config import DEFAULT_RATE_LIMIT, parse_rate_limit
 from pulumi_openpanel.emulator.cli import _FORCED_STOP_TIMEOUT, add_arguments
 from pulumi_openpanel.emulator.stop_signals import STOP_SIGNALS, StopSignals
 from tests.support.imports import modules_loaded_by

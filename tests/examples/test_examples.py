@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.errors import NotFoundError
 from tests.support.fixtures import ProjectFactory, session_api, unpaced
 from tests.support.proxy import RecordingProxy, requests

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_openpanel import models
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api import models
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.emulator.credentials import verify_secret
 from pulumi_openpanel.errors import NotFoundError
 from tests.support.fixtures import ProjectFactory, provider_env, session_api, unpaced

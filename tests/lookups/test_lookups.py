@@ -20,15 +20,8 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from pulumi_openpanel import lookups
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import Connection
-from pulumi_openpanel.errors import (
-    AuthenticationError,
-    ForbiddenError,
-    MissingCredentialsError,
-    NotFoundError,
-)
-from pulumi_openpanel.models import (
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import (
     Client,
     ClientCreate,
     CreatedClient,
@@ -39,6 +32,13 @@ from pulumi_openpanel.models import (
     Reference,
     ReferenceCreate,
     Report,
+)
+from pulumi_openpanel.dynamic.connection import Connection
+from pulumi_openpanel.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    MissingCredentialsError,
+    NotFoundError,
 )
 from tests.support.fixtures import direct_api, session_api
 from tests.support.http import ManageHttp

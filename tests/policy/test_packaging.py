@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from pulumi_openpanel import __version__, cli
+from pulumi_openpanel.cli.policy_pack import PACK_DIRECTORY
 from pulumi_openpanel.install_source import install_command
 from pulumi_openpanel.policy import POLICIES
-from pulumi_openpanel.policy_pack import PACK_DIRECTORY
 from tests.support.pulumi_cli import REPO_ROOT
 
 

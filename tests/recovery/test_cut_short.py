@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel.models import ReferenceCreate
+from pulumi_openpanel.api.models import ReferenceCreate
 from tests.support.kill_trials import (
     KillPlan,
     Moment,

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.cli.recover import _Output, recover
+from pulumi_openpanel.cli.stack import PulumiStack, StackLock
 from pulumi_openpanel.errors import NotFoundError
-from pulumi_openpanel.models import ProjectCreate
-from pulumi_openpanel.pulumi_stack import PulumiStack, StackLock
-from pulumi_openpanel.recover import _Output, recover
 from tests.recovery.test_recover_plan import deployment, pending, project_inputs
 from tests.support.target import OpenPanelTarget
 

@@ -20,12 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials, RetryPolicy
-from pulumi_openpanel.errors import NotFoundError
-from pulumi_openpanel.models import ClientCreate, ProjectCreate, ReferenceCreate
-from pulumi_openpanel.pulumi_stack import StackLock, parse_time, reveal
-from pulumi_openpanel.recover import (
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ClientCreate, ProjectCreate, ReferenceCreate
+from pulumi_openpanel.api.settings import ApiSettings, Credentials, RetryPolicy
+from pulumi_openpanel.api.sources import Sources
+from pulumi_openpanel.cli.recover import (
     KINDS,
     _api_factory,
     earliest_start,
@@ -34,6 +33,8 @@ from pulumi_openpanel.recover import (
     pending_operations,
     plan_recovery,
 )
+from pulumi_openpanel.cli.stack import StackLock, parse_time, reveal
+from pulumi_openpanel.errors import NotFoundError
 from tests.support.target import OpenPanelTarget
 
 TYPES = {kind: token for token, kind in KINDS.items()}
@@ -370,9 +371,9 @@ def test_a_connection_input_chooses_the_organization(openpanel: OpenPanelTarget,
     state = deployment(operations=[pending("project", "web", project_inputs(f"Elsewhere {uid}",
                                                                             connection=connection))])
     secrets: list[str] = []
-    api_for = _api_factory({"openpanel:clientId": openpanel.client_id,
-                            "openpanel:clientSecret": openpanel.client_secret,
-                            "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}, {}, secrets)
+    stack_config = {"openpanel:clientId": openpanel.client_id, "openpanel:clientSecret": openpanel.client_secret,
+                    "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}
+    api_for = _api_factory(Sources(stack_config=stack_config, environ={}), secrets)
 
     found = plan_recovery(state, an_hour_ago(), "test", api_for)
 

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.emulator.credentials import verify_secret
 from tests.reliability.conftest import RigFactory
 from tests.support import faults

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pulumi_openpanel.client import ClientProvider
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.project import ProjectProvider
-from pulumi_openpanel.provider import OpenPanelProvider
 from pulumi_openpanel.reference import ReferenceProvider
 
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],

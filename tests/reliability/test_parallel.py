@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from tests.reliability.conftest import RigFactory
 from tests.support.faults import FaultPlan, Rule
 from tests.support.proxy import Fault

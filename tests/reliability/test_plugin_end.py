@@ -1,4 +1,4 @@
-"""The plugin ends itself once its engine is gone (pulumi_openpanel.watchdog): a `pulumi` SIGKILLed with
+"""The plugin ends itself once its engine is gone (pulumi_openpanel.dynamic.watchdog): a `pulumi` SIGKILLed with
 its process group leaves no `python -m pulumi.dynamic` behind, since the CLI starts that plugin in a
 process group of its own. A request already on the wire is let finish first (bounded), no new one starts.
 
@@ -21,17 +21,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_openpanel import watchdog
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.api.pacing import RateLimiter
+from pulumi_openpanel.api.run import Run, Wire, in_plugin
+from pulumi_openpanel.api.sendlog import SendLog
+from pulumi_openpanel.api.settings import ApiSettings
+from pulumi_openpanel.dynamic import watchdog
+from pulumi_openpanel.dynamic.watchdog import Watchdog
 from pulumi_openpanel.errors import RunOverError
-from pulumi_openpanel.models import ProjectCreate
-from pulumi_openpanel.pacing import RateLimiter, Run, Wire, in_plugin
-from pulumi_openpanel.sendlog import SendLog
-from pulumi_openpanel.watchdog import Watchdog
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support.kill_trials import Moment, TrialWorld, started_cli, stop_session, wait_for_moment
 from tests.support.pulumi_cli import PulumiProject
+from tests.support.retries import NO_RETRIES
 
 GONE = "the Pulumi engine (process 4242) that started this plugin is gone"
 # The bound the issue sets on a plugin left by a killed CLI, once nothing of ours is on the wire; the plugin
@@ -123,7 +125,7 @@ def test_with_the_engine_gone_and_nothing_on_the_wire_it_ends_at_once_and_says_w
     dog = Watchdog(engine, wire, grace=60.0, end=ending)
     engine.die()
 
-    with caplog.at_level(logging.INFO, logger="pulumi_openpanel.watchdog"):
+    with caplog.at_level(logging.INFO, logger="pulumi_openpanel.dynamic.watchdog"):
         started = time.monotonic()
         assert dog.look() is True
 
@@ -175,7 +177,7 @@ def test_a_request_that_outlasts_the_grace_is_cut(caplog: pytest.LogCaptureFixtu
     release = held(wire.sending)
     engine.die()
     try:
-        with caplog.at_level(logging.INFO, logger="pulumi_openpanel.watchdog"):
+        with caplog.at_level(logging.INFO, logger="pulumi_openpanel.dynamic.watchdog"):
             started = time.monotonic()
             assert Watchdog(engine, wire, grace=0.3, end=ending).look() is True
         assert ending.statuses == [0] and 0.3 <= ending.at - started < 0.3 + PROMPT_S

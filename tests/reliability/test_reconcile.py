@@ -9,16 +9,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pulumi_openpanel import reconcile
+from pulumi_openpanel.core import reconcile
+from pulumi_openpanel.core.reconcile import create_reconciled
 from pulumi_openpanel.errors import (
     ApiError,
     NotFoundError,
     RateLimitedError,
+    ReconcileError,
     ServerError,
     TransportError,
     ValidationError,
 )
-from pulumi_openpanel.reconcile import ReconcileError, create_reconciled
 
 LOST = TransportError("POST", "/manage/things", "ReadTimeout: timed out", maybe_sent=True)
 REFUSED = TransportError("POST", "/manage/things", "ConnectError: refused", maybe_sent=False)

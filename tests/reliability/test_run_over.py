@@ -1,4 +1,4 @@
-"""Waits give up when the run is over (pulumi_openpanel.pacing.Run): a request waiting for the pacer, a
+"""Waits give up when the run is over (pulumi_openpanel.api.run.Run): a request waiting for the pacer, a
 retry or a 429's reset raises RunOverError without being sent once the engine cancels, is gone, or stops
 the plugin; a request already sent is never abandoned; an operation that has sent a change finishes.
 
@@ -28,13 +28,15 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES, RetryPolicy
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.api.pacing import RateLimiter, SystemClock
+from pulumi_openpanel.api.run import Run, hook_engine_cancel
+from pulumi_openpanel.api.settings import ApiSettings, RetryPolicy
 from pulumi_openpanel.errors import RunOverError
-from pulumi_openpanel.models import ProjectCreate
-from pulumi_openpanel.pacing import RateLimiter, Run, SystemClock, hook_engine_cancel
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support import run_over_plugin
+from tests.support.retries import NO_RETRIES
 
 # How soon a waiting request must give up, against waits of 60 s it would otherwise sit out. It wakes at
 # once on a Cancel and looks every 0.1 s for a death or a stop; the bounds leave room for thread and

@@ -9,8 +9,8 @@ import pytest
 from pulumi.output import Unknown
 
 from pulumi_openpanel.client import ClientProvider
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
 from pulumi_openpanel.project import ProjectProvider
-from pulumi_openpanel.provider import OpenPanelProvider
 from pulumi_openpanel.reference import ReferenceProvider
 from tests.support.slugs import ACCEPTED, REFUSED
 from tests.support.target import CREDENTIAL_VARIABLES

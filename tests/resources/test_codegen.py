@@ -8,15 +8,19 @@ import dataclasses
 import inspect
 import pydoc
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel import _codegen, adopt, models, schema
+from pulumi_openpanel.api import models
+from pulumi_openpanel.cli import adopt
 from pulumi_openpanel.client import Client, ClientArgs, ClientProvider
+from pulumi_openpanel.core import schema
+from pulumi_openpanel.core.schema import Prop
 from pulumi_openpanel.project import Project, ProjectArgs, ProjectProvider
 from pulumi_openpanel.reference import Reference, ReferenceArgs, ReferenceProvider
-from pulumi_openpanel.schema import Prop
+from scripts import codegen as _codegen
 
 CLASSES = [
     (schema.PROJECT, Project, ProjectArgs, ProjectProvider),
@@ -47,6 +51,27 @@ def test_a_new_field_reaches_every_generated_place(monkeypatch: pytest.MonkeyPat
 def test_a_region_without_its_end_is_refused() -> None:
     with pytest.raises(ValueError, match="no 'END GENERATED requests' line"):
         _codegen.render("# BEGIN GENERATED requests\nclass X: ...\n", {"requests": _codegen.request_models}, "x")
+
+
+def _marked_generated_regions() -> set[str]:
+    """The files git gives the ``generated-regions`` attribute (.gitattributes), among every file it tracks and
+    every file the generator writes: asked of git itself, so a glob or a typo counts as git reads it."""
+    root = _codegen.REPOSITORY
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+    written = [path.relative_to(root).as_posix() for path in _codegen.regions()]
+    candidates = sorted({*tracked.decode().split("\0"), *written} - {""})
+    answer = subprocess.run(["git", "check-attr", "-z", "--stdin", "generated-regions"], cwd=root,
+                            input="\0".join(candidates).encode(), capture_output=True, check=True).stdout
+    fields = answer.decode().removesuffix("\0").split("\0")  # path, attribute, value; each ends with NUL
+    return {path for path, _, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=True) if value == "set"}
+
+
+def test_gitattributes_marks_exactly_the_files_the_generator_writes() -> None:
+    """A reader (and a merge) learns from .gitattributes which files hold generated regions: it must name
+    every file the generator writes and no other."""
+    written = {path.relative_to(_codegen.REPOSITORY).as_posix() for path in _codegen.regions()}
+    assert {"pulumi_openpanel/project.py", "pulumi_openpanel/api/models.py", "docs/resources/project.md"} <= written
+    assert _marked_generated_regions() == written
 
 
 def _class(module_path: str, name: str) -> ast.ClassDef:

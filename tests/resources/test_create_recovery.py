@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ApiSettings
-from pulumi_openpanel.config import NO_RETRIES
+from pulumi_openpanel.api.settings import ApiSettings
 from pulumi_openpanel.errors import ServerError
 from pulumi_openpanel.project import ProjectProvider
 from tests.api.fakes import FakeClock, FakeServer, make_api
+from tests.support.retries import NO_RETRIES
 
 ORG = "org-1"
 
@@ -58,7 +58,7 @@ def test_a_project_whose_write_client_cannot_be_renewed_is_deleted_again() -> No
     api = make_api(server, settings=ApiSettings(retry=NO_RETRIES))
 
     with pytest.raises(ServerError):
-        ProjectProvider().create_object(api, {"name": "Web", "cors": [], "types": [], "cross_domain": False})
+        ProjectProvider.core.create_object(api, {"name": "Web", "cors": [], "types": [], "cross_domain": False})
 
     sent = [(seen.method, seen.url.path) for seen in server.requests]
     assert ("DELETE", "/manage/clients/0f1e2d3c-4b5a-4697-8877-665544332211") in sent

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ClientCreate, ProjectCreate
 from pulumi_openpanel.errors import NotFoundError, ProjectDeleteError
-from pulumi_openpanel.models import ClientCreate, ProjectCreate
 from pulumi_openpanel.project import ProjectProvider
 from tests.support import faults
 from tests.support.faults import FaultPlan, once

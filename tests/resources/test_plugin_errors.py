@@ -9,7 +9,7 @@ import types
 
 import pytest
 
-from pulumi_openpanel import plugin_errors
+from pulumi_openpanel.dynamic import plugin_errors
 from pulumi_openpanel.errors import AuthenticationError
 
 

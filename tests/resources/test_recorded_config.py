@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_openpanel.config import RECORDED, RECORDED_FIX, resolve_credentials
+from pulumi_openpanel.api.sources import RECORDED, RECORDED_FIX, Sources
 from pulumi_openpanel.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -117,11 +117,12 @@ def test_a_403_names_the_recorded_client_id_and_what_to_run(monkeypatch: pytest.
     """403 says the object is another organization's than the credentials in use: which credentials, and, in a
     read or delete, that they are the recorded ones."""
     refusal = {"error": "Forbidden", "message": "Project does not belong to your organization"}
-    monkeypatch.setattr(ProjectProvider, "read_object", lambda self, api, object_id: api.list_dashboards(object_id))
+    monkeypatch.setattr(type(ProjectProvider.core), "read_object",
+                        lambda self, api, object_id: api.list_dashboards(object_id))
     stack_config = {"openpanel:clientId": OTHER_UUID, "openpanel:clientSecret": WRONG_SECRET}
     provider = configured(ProjectProvider, stack_config)
     api = make_api(FakeServer(FakeClock(), respond(403, refusal)),
-                   credentials=resolve_credentials(None, stack_config, {}, recorded=True))
+                   credentials=Sources(None, stack_config, {}, recorded=True).credentials())
     monkeypatch.setattr(ProjectProvider, "api", lambda self, props, recorded=False: api)
 
     text = failure(lambda: provider.read("someone-elses", {"name": "Web"}), ForbiddenError)

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from pulumi_openpanel import schema
+from pulumi_openpanel.api.models import ProjectCreate
 from pulumi_openpanel.client import ClientProvider
+from pulumi_openpanel.core import schema
+from pulumi_openpanel.dynamic.provider import OpenPanelProvider
 from pulumi_openpanel.errors import AdoptionError, NotFoundError, ReferredNotFoundError
-from pulumi_openpanel.models import ProjectCreate
 from pulumi_openpanel.project import ProjectProvider
-from pulumi_openpanel.provider import OpenPanelProvider
 from pulumi_openpanel.reference import ReferenceProvider
 from tests.support.fixtures import provider_env, session_api
 from tests.support.proxy import RecordingProxy
@@ -129,7 +129,7 @@ def test_an_update_whose_request_is_refused_for_a_referred_object_names_the_inpu
     def refused(*_: Any) -> dict[str, Any]:
         raise NotFoundError("PATCH", "/manage/x", 404, f"{prop.refers_to} not found")
 
-    monkeypatch.setattr(type(provider), "update_object", lambda self, api, object_id, changed: refused())
+    monkeypatch.setattr(type(provider.core), "update_object", lambda self, api, object_id, changed: refused())
     with pytest.raises(ReferredNotFoundError) as raised:
         provider.update("some-id", olds, news)
     assert (raised.value.input, raised.value.value) == (prop.name, MISSING)

@@ -49,6 +49,6 @@ def test_provider_is_pickled_by_reference_to_its_module(target: str) -> None:
 
 
 def test_provider_is_not_always_a_secret() -> None:
-    from pulumi_openpanel.provider import OpenPanelProvider
+    from pulumi_openpanel.dynamic.provider import OpenPanelProvider
 
     assert OpenPanelProvider.serialize_as_secret_always is False

@@ -1,10 +1,10 @@
-"""The one slug rule (``pulumi_openpanel.slug``) against what the server does with names."""
+"""The one slug rule (``pulumi_openpanel.core.slug``) against what the server does with names."""
 
 from __future__ import annotations
 
 import pytest
 
-from pulumi_openpanel import slug
+from pulumi_openpanel.core import slug
 from tests.support.imports import modules_loaded_by
 from tests.support.slugs import DERIVED, MEASURED
 
@@ -35,6 +35,7 @@ def test_every_spelling_is_what_a_slug_can_hold() -> None:
 
 def test_the_rule_loads_without_the_emulator() -> None:
     """The provider imports the slug rule; the emulator is an optional extra the provider must never need."""
-    loaded = modules_loaded_by("pulumi_openpanel.slug", "pulumi_openpanel.normalize", "pulumi_openpanel.project",
+    loaded = modules_loaded_by("pulumi_openpanel.core.slug", "pulumi_openpanel.core.normalize",
+                               "pulumi_openpanel.project",
                                prefixes=("pulumi_openpanel.emulator", "starlette", "uvicorn"))
     assert loaded == []

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PACING_DIR, Credentials
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.settings import (
+    ENV_API_URL,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_PACING_DIR,
+    ApiSettings,
+    Credentials,
+)
 from tests.support.manage import unique_suffix
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject, locate_toolchain

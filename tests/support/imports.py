@@ -17,3 +17,16 @@ def modules_loaded_by(*modules: str, prefixes: tuple[str, ...]) -> list[str]:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ}, check=True
     )
     return result.stdout.split()
+
+
+def command_without(module: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``pulumi-openpanel ARGV`` in a fresh interpreter where importing ``module`` fails, as it does when
+    the module is not installed."""
+    code = (
+        "import sys\n"
+        f"sys.modules[{module!r}] = None\n"
+        "from pulumi_openpanel.cli import main\n"
+        f"sys.exit(main({list(argv)!r}))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ})

@@ -34,8 +34,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import Credentials
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.settings import ApiSettings, Credentials
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.emulator.app import RequestRecord
 from tests.support.proxy import RecordingProxy

@@ -37,7 +37,7 @@ from typing import Any
 import dill
 
 from pulumi_openpanel import __version__
-from pulumi_openpanel.models import ProjectCreate
+from pulumi_openpanel.api.models import ProjectCreate
 from tests.support.fixtures import credentials_env, direct_api
 from tests.support.home import private_pacing_dir
 from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIX, REPO_ROOT, PulumiProject, locate_toolchain

@@ -2,7 +2,7 @@
 against one server with the same root client, as two CI pipelines of one organization do.
 
 "Two machines" means the processes share nothing but the root client: each has a pacing directory of its
-own (pulumi_openpanel/sendlog.py), so each learns of the other only from the server's 429s and its
+own (pulumi_openpanel/api/sendlog.py), so each learns of the other only from the server's 429s and its
 ``x-ratelimit-*`` headers. "One machine" gives both the same pacing directory, so each also sees the other's
 sends in the shared pacing state.
 
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pulumi_openpanel.config import ENV_PACING_DIR
+from pulumi_openpanel.api.settings import ENV_PACING_DIR
 from pulumi_openpanel.emulator import EmulatorServer
 from tests.support.fixtures import credentials_env
 from tests.support.pulumi_cli import PulumiProject, Run

@@ -26,13 +26,14 @@ from typing import Any
 
 import yaml
 
+from pulumi_openpanel.core.schema import DYNAMIC_TYPE_PREFIX
 from tests.support.target import CREDENTIAL_VARIABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "pulumi-cli.sh"
 CLI_DIR_ENV = "PULUMI_OPENPANEL_CLI_DIR"
 TOOLS = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
-OPENPANEL_TYPE_PREFIX = "pulumi-python:dynamic/openpanel:"
+OPENPANEL_TYPE_PREFIX = DYNAMIC_TYPE_PREFIX
 DEFAULT_TIMEOUT_S = 300.0
 
 # Applied last, so that neither a caller nor an inherited variable can switch them off.

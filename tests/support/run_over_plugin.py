@@ -25,11 +25,13 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-from pulumi_openpanel.api import ApiSettings, ManageApi
-from pulumi_openpanel.config import NO_RETRIES, Credentials
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ProjectCreate
+from pulumi_openpanel.api.pacing import RateLimiter, SystemClock
+from pulumi_openpanel.api.run import Run
+from pulumi_openpanel.api.settings import ApiSettings, Credentials
 from pulumi_openpanel.errors import RunOverError
-from pulumi_openpanel.models import ProjectCreate
-from pulumi_openpanel.pacing import RateLimiter, Run, SystemClock
+from tests.support.retries import NO_RETRIES
 
 SERVICE = "openpanel.test.Plugin"
 

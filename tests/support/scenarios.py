@@ -20,9 +20,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.models import ClientCreate
 from pulumi_openpanel.emulator import EmulatorServer
-from pulumi_openpanel.models import ClientCreate
 from tests.support.faults import FaultPlan, flaky
 from tests.support.fixtures import provider_env, session_api
 from tests.support.proxy import RecordingProxy

@@ -1,7 +1,7 @@
 """Project names and the ids OpenPanel derives from them, shared by the slug, check and emulator tests.
 
 Kept in one place so that the three agree on what the server does: the unit tests of
-:func:`pulumi_openpanel.slug.slugify`, the provider's ``check`` and the emulator's created ids.
+:func:`pulumi_openpanel.core.slug.slugify`, the provider's ``check`` and the emulator's created ids.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pulumi_openpanel.config import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from pulumi_openpanel.api.settings import ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET
 
 if TYPE_CHECKING:
     from pulumi_openpanel.emulator import EmulatorServer

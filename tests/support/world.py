@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE
 from pulumi_openpanel.emulator import EmulatorServer
-from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIX, PulumiProject
+from tests.support.pulumi_cli import PulumiProject
 from tests.support.target import OpenPanelTarget
 
-PROJECT_TYPE = OPENPANEL_TYPE_PREFIX + "Project"
-CLIENT_TYPE = OPENPANEL_TYPE_PREFIX + "Client"
-REFERENCE_TYPE = OPENPANEL_TYPE_PREFIX + "Reference"
+PROJECT_TYPE = PROJECT.dynamic_type
+CLIENT_TYPE = CLIENT.dynamic_type
+REFERENCE_TYPE = REFERENCE.dynamic_type
 
 
 def groups_program(uid: str, groups: int, *, root_client: bool = False, revenue: bool = False) -> str:

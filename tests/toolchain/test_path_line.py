@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_openpanel.api import ManageApi
+from pulumi_openpanel.api.client import ManageApi
 from tests.support.fixtures import provider_env
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import BUILD_SCRIPT, OFFLINE_SETTINGS, REPO_ROOT

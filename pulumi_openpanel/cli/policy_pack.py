@@ -19,11 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pulumi_openpanel.install_source import install_command
+from pulumi_openpanel.install_source import EXTRA_OF_MODULE, install_command
 
-PACK_DIRECTORY = Path(__file__).resolve().parent / "policy" / "pack"
+PACK_DIRECTORY = Path(__file__).resolve().parents[1] / "policy" / "pack"
 PYTHON_COMMAND_VARIABLE = "PULUMI_PYTHON_CMD"
-EXTRA = "policy"  # the optional dependencies (pyproject.toml) the pack needs
+EXTRA = EXTRA_OF_MODULE["pulumi_policy"]  # the optional dependencies (pyproject.toml) the pack needs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

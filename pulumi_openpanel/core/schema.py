@@ -3,7 +3,7 @@
 Everything else about a field derives from its line here. At run time: the check and diff table (a
 :class:`Prop` is what ``check`` normalises and ``diff`` compares), what a create sends, the outputs read
 from the server's answer, the secret outputs and adopt's generated code. Through the code generator
-(``scripts/generate.py``, see _codegen.py): the ``XxxArgs`` classes, each resource class's
+(``scripts/generate.py``, see scripts/codegen.py): the ``XxxArgs`` classes, each resource class's
 typed ``__init__`` overloads and output annotations, the docstrings an IDE shows for every input and
 output, the input fields of the wire models (models.py) and the inputs tables of the docs' resource
 pages. A test fails when
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pulumi_openpanel import normalize
+from pulumi_openpanel.core import normalize
 from pulumi_openpanel.errors import InputError
 
 ProjectType = Literal["website", "app", "backend"]
@@ -122,6 +122,13 @@ class Out:
     from_create: bool = False
 
 
+# The module the dynamic door's resource classes are declared in (``module=`` of their class statement, which
+# the code generator writes from here): Pulumi's SDK makes a class's type token
+# ``pulumi-python:dynamic/<module>:<name>``, and every stack records it in its resources' URNs and types.
+DYNAMIC_MODULE = "openpanel"
+DYNAMIC_TYPE_PREFIX = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:"
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource: its class name, the word for one in messages, its class docstring, inputs and outputs."""
@@ -131,6 +138,18 @@ class Resource:
     doc: str
     props: tuple[Prop, ...]
     outs: tuple[Out, ...] = ()
+
+    @property
+    def dynamic_type(self) -> str:
+        """The type token of the dynamic door's class for this resource, as states record it
+        (``pulumi-python:dynamic/openpanel:Project``)."""
+        return DYNAMIC_TYPE_PREFIX + self.name
+
+    @property
+    def at_creation(self) -> tuple[Prop, ...]:
+        """The inputs a create sends (:meth:`create_body`), so the fields an object made by a create echoes
+        from its inputs; the others (``at_create=False``) only a later PATCH sets."""
+        return tuple(prop for prop in self.props if prop.at_create)
 
     @property
     def in_call_order(self) -> tuple[Prop, ...]:
@@ -178,8 +197,8 @@ class Resource:
         """What a create sends, from checked inputs: the fields the API takes at creation that are set."""
         return {
             prop.name: inputs[prop.name]
-            for prop in self.props
-            if prop.at_create and (inputs.get(prop.name) is not None or (prop.nullable and prop.name in inputs))
+            for prop in self.at_creation
+            if inputs.get(prop.name) is not None or (prop.nullable and prop.name in inputs)
         }
 
     def after_create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -314,6 +333,10 @@ REFERENCE = Resource(
 )
 
 RESOURCES = (PROJECT, CLIENT, REFERENCE)
+
+
+# Each resource by the type token its state records (:attr:`Resource.dynamic_type`).
+BY_DYNAMIC_TYPE = {resource.dynamic_type: resource for resource in RESOURCES}
 
 
 def kind_of(name: str) -> str:

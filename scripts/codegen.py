@@ -1,13 +1,14 @@
-"""The code generator: writes the typed parts of the package from schema.py.
+"""The code generator: writes the typed parts of the package from pulumi_openpanel/core/schema.py.
 
 ``.venv/bin/python scripts/generate.py`` (which runs :func:`main`) rewrites every region between a
 ``BEGIN GENERATED <key>`` line and its ``END GENERATED <key>`` line (Python comments; HTML comments in
-Markdown) and leaves the rest of each file alone. The regions: the ``XxxArgs`` and resource classes
-(typed overloads, output annotations, a docstring for every input and output), the input fields of the
-wire models and the request bodies in models.py, and the inputs tables of the resources' pages in
-docs/. ``--check`` writes
-nothing and exits 1 naming the files that are out of date; tests/resources/test_codegen.py fails in that
-case, so the checked-in code always matches the schema.
+Markdown) and leaves the rest of each file alone. The regions (:func:`regions`): the ``XxxArgs`` and
+resource classes in the root resource modules (typed overloads, output annotations, a docstring for every
+input and output), the input fields of the wire models and the request bodies in api/models.py, and the
+inputs tables of the resources' pages in docs/resources/. ``--check`` writes nothing and exits 1 naming
+the files that are out of date; tests/resources/test_codegen.py fails in that case, so the checked-in code
+always matches the schema. .gitattributes marks the files holding regions (``generated-regions``); the
+same test holds its list to :func:`regions`.
 
 Static code is what IDEs and type checkers read, which is why these parts are generated and checked in
 rather than built at import time; what only runs (check, diff, outputs, adopt) reads the schema directly.
@@ -27,11 +28,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pulumi_openpanel import schema
-from pulumi_openpanel.schema import Out, Prop, Resource
+from pulumi_openpanel.core import schema
+from pulumi_openpanel.core.schema import DYNAMIC_MODULE, Out, Prop, Resource
 
-PACKAGE = Path(__file__).resolve().parent
-REPOSITORY = PACKAGE.parent
+REPOSITORY = Path(__file__).resolve().parents[1]
+PACKAGE = REPOSITORY / "pulumi_openpanel"
 WIDTH = 116  # ruff's line length is 120; a margin keeps generated lines clear of it
 COMMAND = ".venv/bin/python scripts/generate.py"
 
@@ -200,7 +201,7 @@ def resource_classes(resource: Resource) -> list[str]:
         "        self.adopt = adopt",
         "",
         "",
-        f'class {name}(OpenPanelResource, module="openpanel", name="{name}"):',
+        f'class {name}(OpenPanelResource, module="{DYNAMIC_MODULE}", name="{name}"):',
         *_docstring(class_doc(resource), "    "),
         "",
         f"    _provider_class = {name}Provider",
@@ -314,12 +315,12 @@ def inputs_table(resource: Resource) -> list[str]:
 def regions() -> dict[Path, dict[str, Callable[[], list[str]]]]:
     """Every generated region, by file and key."""
     targets: dict[Path, dict[str, Callable[[], list[str]]]] = {
-        PACKAGE / "models.py": {"requests": request_models},
+        PACKAGE / "api" / "models.py": {"requests": request_models},
     }
     for resource in schema.RESOURCES:
         key = resource.kind
         targets[PACKAGE / f"{key}.py"] = {f"{key}-classes": functools.partial(resource_classes, resource)}
-        targets[PACKAGE / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
+        targets[PACKAGE / "api" / "models.py"][f"{key}-answer"] = functools.partial(answer_fields, resource)
         targets[REPOSITORY / "docs" / "resources" / f"{key}.md"] = {
             f"{key}-inputs": functools.partial(inputs_table, resource)}
     return targets

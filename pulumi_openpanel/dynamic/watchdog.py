@@ -4,15 +4,15 @@ The engine starts each provider plugin in a process group of its own, so a runne
 and its process group does not reach the plugin (`python -m pulumi.dynamic`, its parent now pid 1). The
 SDK's plugin never notices: its gRPC server waits for calls that will not come, for hours. So inside the
 plugin a daemon thread looks every ``POLL_S`` seconds whether the engine that started it is gone, by the
-same test the provider's waits use (:meth:`pulumi_openpanel.pacing.Run.engine_gone`), and then ends the
+same test the provider's waits use (:meth:`pulumi_openpanel.api.run.Run.engine_gone`), and then ends the
 process: it refuses new requests, lets those already on the wire finish (at most ``GRACE_S`` seconds,
-:class:`pulumi_openpanel.pacing.Wire` says why), flushes the logs and calls ``os._exit``. The waits have
+:class:`pulumi_openpanel.api.run.Wire` says why), flushes the logs and calls ``os._exit``. The waits have
 already given up with RunOverError by then; a call of another dynamic provider sharing the plugin is cut
 like any call of a killed run (nobody is left to receive its result).
 
 Where it starts: our code is first imported in the plugin when the SDK unpickles a provider of ours, which
-imports :mod:`pulumi_openpanel.provider`, which calls :func:`start_in_plugin`. It starts only in that plugin
-(:func:`pulumi_openpanel.pacing.in_plugin`): never in a user's program, a test's process or a command of
+imports :mod:`pulumi_openpanel.dynamic.provider`, which calls :func:`start_in_plugin`. It starts only in that plugin
+(:func:`pulumi_openpanel.api.run.in_plugin`): never in a user's program, a test's process or a command of
 ours such as ``recover``, which import the same module. It starts once per process.
 """
 
@@ -27,9 +27,9 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from pulumi_openpanel.pacing import WIRE, Wire, in_plugin, this_run
+from pulumi_openpanel.api.run import WIRE, Wire, in_plugin, this_run
 
-log = logging.getLogger("pulumi_openpanel.watchdog")
+log = logging.getLogger(__name__)
 
 # How often the thread looks at the engine: a fraction of the "few seconds" a leftover may live, and a
 # read of one or two /proc files each time.
@@ -40,7 +40,7 @@ GRACE_S = 10.0
 
 
 class Engine(Protocol):
-    """What the watchdog asks of the run it serves (pacing.Run; a test's stand-in)."""
+    """What the watchdog asks of the run it serves (run.Run; a test's stand-in)."""
 
     def engine_gone(self) -> str | None: ...
 

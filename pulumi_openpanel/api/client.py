@@ -5,9 +5,9 @@ pacing per (API root, client id); retries with backoff where a retry cannot do h
 :mod:`pulumi_openpanel.errors` hierarchy for every failure; pydantic models for every answer.
 
 Nothing here is pickled: resources build a ``ManageApi`` at call time (through
-:func:`pulumi_openpanel.config.manage_api`, from the same sources as every other caller), so the provider
+:func:`pulumi_openpanel.api.factory.manage_api`, from the same sources as every other caller), so the provider
 instance that Pulumi serialises never holds a connection, a lock or a secret. Its settings types,
-``ApiSettings`` and ``Credentials``, are configuration and live in config.py; they import from here too.
+``ApiSettings`` and ``Credentials``, are configuration and live in settings.py, below this module.
 """
 
 from __future__ import annotations
@@ -25,34 +25,9 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
-from pulumi_openpanel import request_log
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.config import (
-    CONFIG_CLIENT_ID,
-    CONFIG_CLIENT_SECRET,
-    CONFIG_RATE_LIMIT_WAIT,
-    DEFAULT_API_URL,
-    ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET,
-    ENV_RATE_LIMIT_WAIT,
-    ApiSettings,
-    Credentials,
-    RetryPolicy,
-    api_root_suggestion,
-)
-from pulumi_openpanel.errors import (
-    ApiError,
-    ApiRootError,
-    AuthenticationError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    ValidationError,
-    redact,
-)
-from pulumi_openpanel.models import (
+from pulumi_openpanel.api import request_log
+from pulumi_openpanel.api.models import (
     Client,
     ClientCreate,
     ClientUpdate,
@@ -67,17 +42,46 @@ from pulumi_openpanel.models import (
     ReferenceUpdate,
     Report,
 )
-from pulumi_openpanel.pacing import SYSTEM_CLOCK, WIRE, Clock, RateLimiter, Wire, before_send, shared_limiter
+from pulumi_openpanel.api.pacing import SYSTEM_CLOCK, Clock, RateLimiter, before_send, shared_limiter
+from pulumi_openpanel.api.run import WIRE, Wire
+from pulumi_openpanel.api.settings import (
+    CONFIG_API_URL,
+    CONFIG_RATE_LIMIT,
+    CONFIG_RATE_LIMIT_WAIT,
+    ENV_API_URL,
+    ENV_RATE_LIMIT_WAIT,
+    ApiSettings,
+    Credentials,
+    RetryPolicy,
+    credential_places,
+    no_manage_routes,
+)
+from pulumi_openpanel.errors import (
+    ApiError,
+    ApiRootError,
+    AuthenticationError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+    redact,
+)
 
-log = logging.getLogger("pulumi_openpanel.api")
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"pulumi-openpanel/{__version__}"
 
 
-_CREDENTIAL_PLACES = {
-    "client_id": ("client_id", CONFIG_CLIENT_ID, ENV_CLIENT_ID),
-    "client_secret": ("client_secret", CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET),
-}
+# The hints that name a setting, from the settings' table (errors.py, below it, names none).
+TRANSPORT_HINT = f"Check that the API root ({CONFIG_API_URL} / {ENV_API_URL}) is right and reachable"
+RATE_LIMITED_HINT = (
+    "OpenPanel limits the requests of each client per time window; the provider paces itself to that "
+    f"limit ({CONFIG_RATE_LIMIT}) and retries a refused request for as long as its rate-limit wait allows, "
+    "so seeing this means other programs kept these credentials' budget spent all that time: give each "
+    "pipeline a root client of its own, or allow a longer wait"
+)
 # A 404 about the route itself (Fastify's wording), not about an object: the API root is wrong.
 _ROUTE_NOT_FOUND = re.compile(r"^Route [A-Z]+:\S* not found$")
 
@@ -138,14 +142,14 @@ def _not_sent(exc: httpx.TransportError) -> bool:
 
 class ManageApi:
     """Synchronous, thread-safe client of ``<api root>/manage``: one method per route, typed answers
-    (:mod:`pulumi_openpanel.models`), every failure an :class:`~pulumi_openpanel.errors.ApiError`.
+    (:mod:`pulumi_openpanel.api.models`), every failure an :class:`~pulumi_openpanel.errors.ApiError`.
 
-    Make one from the usual sources with :func:`pulumi_openpanel.config.manage_api` (connection, stack
+    Make one from the usual sources with :func:`pulumi_openpanel.api.factory.manage_api` (connection, stack
     config, environment), or from explicit :class:`Credentials` and :class:`ApiSettings`.
 
     ``transport``, ``clock``, ``limiter``, ``rand`` and ``wire`` exist for tests: a ``httpx.MockTransport``,
     a fake clock that only moves when slept on, a private limiter, a fixed random source, a private count of
-    the exchanges under way (:class:`~pulumi_openpanel.pacing.Wire`; by default the process's).
+    the exchanges under way (:class:`~pulumi_openpanel.api.run.Wire`; by default the process's).
     """
 
     def __init__(
@@ -176,7 +180,7 @@ class ManageApi:
         self._rand = rand
         self._wire = wire
         # Whether this client (one per resource operation) has sent a change: the engine's Cancel then no
-        # longer stops its requests (pacing.Run says why).
+        # longer stops its requests (run.Run says why).
         self._changed = False
         # (limit, remaining, reset seconds) from the latest answer that carried them; for diagnostics.
         self.last_rate_limit: tuple[int | None, int | None, float | None] | None = None
@@ -214,7 +218,7 @@ class ManageApi:
             ticket = self._limiter.take() if self._limiter is not None else None
             held += clock.monotonic() - before
             before_send(clock, shielded=self._changed)  # its run may have ended while it waited
-            with self._wire.sending():  # a plugin ending itself waits for it (pacing.Wire)
+            with self._wire.sending():  # a plugin ending itself waits for it (run.Wire)
                 outcome = self._attempt(method, path, display_path, body, params, ticket, attempts)
             self._changed = self._changed or method != "GET"
             if not isinstance(outcome, ApiError):
@@ -269,7 +273,7 @@ class ManageApi:
             if self._limiter is not None:
                 self._limiter.observe(None, None, ticket)
             message = redact(f"{type(exc).__name__}: {exc}", (self.credentials.client_secret,))
-            return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc))
+            return TransportError(method, display_path, message, maybe_sent=not _not_sent(exc), hint=TRANSPORT_HINT)
         remaining = _header_number(response.headers, "x-ratelimit-remaining")
         reset = _header_number(response.headers, "x-ratelimit-reset")
         if remaining is not None:
@@ -315,7 +319,7 @@ class ManageApi:
                 retry_after = _header_number(response.headers, "x-ratelimit-reset")
             if self._limiter is not None and retry_after is not None:
                 self._limiter.pause(retry_after)
-            return RateLimitedError(method, path, status, message, retry_after=retry_after)
+            return RateLimitedError(method, path, status, message, retry_after=retry_after, hint=RATE_LIMITED_HINT)
         if status >= 500:
             return ServerError(method, path, status, message)
         return ApiError(method, path, status, message)
@@ -325,8 +329,7 @@ class ManageApi:
         source = self.credentials.sources.get(key)
         if source:
             return f"from {source}"
-        arg, config_key, variable = _CREDENTIAL_PLACES[key]
-        return f"set through connection=Connection({arg}=...), stack config {config_key} or {variable}"
+        return f"set through {credential_places(key)}"
 
     def credentials_in_use(self) -> str:
         """Which credentials and server the requests go to, for an error (the client id's source, never a
@@ -345,10 +348,8 @@ class ManageApi:
                 f"({self._source('client_id')}): use the secret shown when the root client was created")
 
     def _api_root_hint(self) -> str:
-        root = self.credentials.api_url
         where = self.credentials.sources.get("api_url") or "the API root setting"
-        return (f"The API root {root} (from {where}) answers but has no /manage routes: "
-                f"{api_root_suggestion(root)}; OpenPanel Cloud is {DEFAULT_API_URL}")
+        return no_manage_routes(self.credentials.api_url, where)
 
     def _retry_delay(self, method: str, error: ApiError, tries: int, policy: RetryPolicy) -> float | None:
         """Seconds to wait before the next attempt, or None when the error must be raised now.

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pulumi_openpanel.errors import ApiError, ReconcileError, ServerError, TransportError
 
-log = logging.getLogger("pulumi_openpanel.reconcile")
+log = logging.getLogger(__name__)
 
 Created = TypeVar("Created")
 Found = TypeVar("Found")

@@ -13,21 +13,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi.output import Unknown
-
+from pulumi_openpanel.core.slug import slugify
 from pulumi_openpanel.errors import InputError
-from pulumi_openpanel.slug import slugify
-
-
-def is_unknown(value: Any) -> bool:
-    """True for values that only the deployment will know (a preview of a not-yet-created dependency)."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, list):
-        return any(is_unknown(item) for item in value)
-    if isinstance(value, dict):
-        return any(is_unknown(item) for item in value.values())
-    return False
 
 
 def _type_name(value: Any) -> str:

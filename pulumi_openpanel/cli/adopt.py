@@ -6,7 +6,7 @@ Each object becomes a resource with ``adopt=<id>`` and inputs equal to what the 
 recovered (OpenPanel keeps a hash), which the generated code says where it matters.
 
 It reads the credentials and settings as ``doctor`` and the provider do (the stack config of the Pulumi
-project it runs in, then the environment: :func:`pulumi_openpanel.doctor.read_stack_config`), and says on
+project it runs in, then the environment: :func:`pulumi_openpanel.cli.doctor.read_stack_config`), and says on
 stderr where each came from.
 """
 
@@ -24,13 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_openpanel._version import __version__
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import CONFIG_CLIENT_SECRET, ENV_CLIENT_SECRET, Credentials
-from pulumi_openpanel.doctor import read_stack_config
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.models import Client, Project, Reference
+from pulumi_openpanel.api.settings import (
+    CONFIG_CLIENT_ID,
+    CONFIG_CLIENT_SECRET,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    Credentials,
+)
+from pulumi_openpanel.cli.doctor import read_stack_config
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE, Resource
 from pulumi_openpanel.errors import ConfigurationError, OpenPanelError, redact
 from pulumi_openpanel.install_source import installed_requirement
-from pulumi_openpanel.models import Client, Project, Reference
-from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE, Resource
 
 
 @dataclass
@@ -182,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     sources = read_stack_config(args.cwd, args.stack, os.environ)
     secrets = [os.environ.get(ENV_CLIENT_SECRET), str(sources.stack_config.get(CONFIG_CLIENT_SECRET) or "")]
     try:
-        api = sources.manage_api()
+        api = manage_api(sources=sources)
     except ConfigurationError as exc:  # say where it looked: stack config, or why not
         print(redact(f"pulumi-openpanel adopt: settings from {sources.summary}: {exc}", secrets), file=sys.stderr)
         return 1
@@ -215,5 +222,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Wrote {', '.join(files)} ({counts['projects']} projects, {counts['clients']} clients, "
               f"{counts['references']} references).")
         print(f"Next: cd {args.output} && pulumi stack init && pulumi up   "
-              "(credentials from OPENPANEL_* or pulumi config set openpanel:clientId ...)")
+              f"(credentials from {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, "
+              f"or pulumi config set {CONFIG_CLIENT_ID} ...)")
     return 0

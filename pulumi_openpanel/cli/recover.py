@@ -46,20 +46,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pulumi_openpanel import reconcile
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.client import ClientProvider
-from pulumi_openpanel.config import Credentials, manage_api
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.models import Client, Project, Reference
+from pulumi_openpanel.api.settings import ENV_CLIENT_SECRET, Credentials
+from pulumi_openpanel.api.sources import Sources
+from pulumi_openpanel.cli.stack import PulumiStack, StackLock, parse_time
+from pulumi_openpanel.core import reconcile
+from pulumi_openpanel.core.resource import ADOPT, CONNECTION
+from pulumi_openpanel.core.schema import BY_DYNAMIC_TYPE, CLIENT, PROJECT, REFERENCE, RESOURCES
 from pulumi_openpanel.errors import ApiError, ConfigurationError, NotFoundError, OpenPanelError, redact
-from pulumi_openpanel.models import Client, Project, Reference
-from pulumi_openpanel.project import ProjectProvider
-from pulumi_openpanel.provider import ADOPT, CONNECTION, OpenPanelProvider
-from pulumi_openpanel.pulumi_stack import PulumiStack, StackLock, parse_time
-from pulumi_openpanel.reference import ReferenceProvider
-from pulumi_openpanel.schema import CLIENT, PROJECT, REFERENCE
 
-TYPE_PREFIX = "pulumi-python:dynamic/openpanel:"
-KINDS = {f"{TYPE_PREFIX}Project": "project", f"{TYPE_PREFIX}Client": "client", f"{TYPE_PREFIX}Reference": "reference"}
+# The kind (project, client, reference) of each of this package's resource types, by the token states record.
+KINDS = {token: resource.kind for token, resource in BY_DYNAMIC_TYPE.items()}
+# Each resource by its kind.
+SCHEMAS = {resource.kind: resource for resource in RESOURCES}
 
 
 @dataclass(frozen=True)
@@ -251,22 +252,15 @@ class ServerView:
             return None
 
 
-# The inputs a create sends, which the object must echo to be the one a pending create made.
-CREATION_FIELDS: dict[str, tuple[type[OpenPanelProvider], tuple[str, ...]]] = {
-    "project": (ProjectProvider, ("name", "domain", "cors", "cross_domain", "types")),
-    "client": (ClientProvider, ("name", "project_id", "type")),
-    "reference": (ReferenceProvider, ("project_id", "title", "description", "datetime")),
-}
-
-
 def _matches(kind: str, outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
-    provider, fields = CREATION_FIELDS[kind]
-    return all(prop.same(outputs.get(prop.name), inputs.get(prop.name)) for prop in provider.props
-               if prop.name in fields)
+    """Whether an object echoes every input a create sends (:attr:`Resource.at_creation`): only then may it
+    be the one a pending create made."""
+    return all(prop.same(outputs.get(prop.name), inputs.get(prop.name)) for prop in SCHEMAS[kind].at_creation)
 
 
 def _match_key(kind: str, inputs: Mapping[str, Any]) -> str:
-    return json.dumps([kind, [inputs.get(name) for name in CREATION_FIELDS[kind][1]]], sort_keys=True, default=str)
+    fields = [inputs.get(prop.name) for prop in SCHEMAS[kind].at_creation]
+    return json.dumps([kind, fields], sort_keys=True, default=str)
 
 
 def candidates(view: ServerView, pending: Pending, since: datetime, exclude: set[str]) -> list[Candidate]:
@@ -519,15 +513,14 @@ def _choose_since(args: argparse.Namespace, stack: PulumiStack,
     return None, ""
 
 
-def _api_factory(stack_config: Mapping[str, Any], environ: Mapping[str, str],
-                 secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
-    """Credentials resolved as the provider resolves them: the resource's connection, the stack config, then
-    the environment."""
+def _api_factory(sources: Sources, secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
+    """Credentials resolved as the provider resolves them: the resource's connection, then ``sources`` (the
+    stack config, then the environment)."""
     cache: dict[Credentials, ManageApi] = {}
 
     def api_for(inputs: Mapping[str, Any]) -> ManageApi:
         connection = inputs.get(CONNECTION)
-        api = manage_api(connection if isinstance(connection, dict) else None, stack_config, environ)
+        api = manage_api(sources=sources.with_connection(connection if isinstance(connection, dict) else None))
         if api.credentials not in cache:
             secrets.append(api.credentials.client_secret)
             cache[api.credentials] = api
@@ -572,8 +565,7 @@ def recover(args: argparse.Namespace, out: _Output, stack: PulumiStack | None = 
         summary["ok"] = True
         return 0, summary
 
-    stack_config = stack.config()
-    api_for = _api_factory(stack_config, os.environ, out.secrets)
+    api_for = _api_factory(Sources(stack_config=stack.config(), environ=os.environ), out.secrets)
     since, since_source = _choose_since(args, stack, locks)
     plan = plan_recovery(deployment, since, since_source, api_for, exact_since=bool(args.since), locks=locks)
     summary["since"] = since.isoformat() if since else None
@@ -653,7 +645,7 @@ def _when(moment: datetime) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = _Output(secrets=[os.environ.get("OPENPANEL_CLIENT_SECRET") or ""])
+    out = _Output(secrets=[os.environ.get(ENV_CLIENT_SECRET) or ""])
     try:
         status, summary = recover(args, out)
     except OpenPanelError as exc:

@@ -16,35 +16,31 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pulumi_openpanel.api import ManageApi
-from pulumi_openpanel.config import (
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.settings import (
     CONFIG_API_URL,
     CONFIG_CLIENT_SECRET,
+    CREDENTIALS,
     DEFAULT_API_URL,
     DEFAULT_RATE_LIMIT,
     DEFAULT_REQUEST_TIMEOUT,
     ENV_API_URL,
     ENV_CLIENT_SECRET,
-    RECORDED_FIX,
     SETTINGS_KEYS,
     RetryPolicy,
-    api_root_suggestion,
     is_client_id,
-    locate_credentials,
-    locate_settings,
-    manage_api,
+    no_manage_routes,
     normalize_api_url,
+    parse_timeout,
     setting_text,
-    settings_from,
 )
-from pulumi_openpanel.config import (
-    CREDENTIALS as CREDENTIAL_SOURCES,
-)
+from pulumi_openpanel.api.sources import RECORDED_FIX, Sources
+from pulumi_openpanel.cli.stack import PulumiStack
 from pulumi_openpanel.errors import (
     ApiError,
     ApiRootError,
@@ -58,18 +54,16 @@ from pulumi_openpanel.errors import (
     TransportError,
     redact,
 )
-from pulumi_openpanel.pulumi_stack import PulumiStack
 
 # The check groups: a problem is reported under the setting that has to change.
 API_ROOT = "API root"
-CREDENTIALS = "credentials"
+CREDENTIALS_CHECK = "credentials"  # the check; CREDENTIALS is api.settings' table of credential settings
 SETTINGS = "settings"
 ORGANIZATION = "organization"
 RATE_LIMIT = "rate limit"
 RECORDED_CONFIG = "recorded config"
 
-# doctor's --api-url travels as a connection's apiUrl (it wins over every other source, as a connection
-# does), and is named as what the user typed.
+# How doctor names its --api-url, which travels as a connection's apiUrl (see diagnose).
 GIVEN_AS = {"apiUrl": "--api-url"}
 DEFAULT_SOURCE = "the default"
 NOT_SET = "not set"
@@ -111,79 +105,60 @@ class Setting:
     set: bool = True
 
 
-@dataclass(frozen=True)
-class ConfigSources:
-    """Where the settings are read from: a stack's config (when it could be read) and the environment.
-
-    The one description of the sources that the commands run outside Pulumi (``doctor``, ``adopt``) share,
-    so that they read the settings as the provider does: :meth:`manage_api` builds their API client.
-
-    ``stack_config`` holds the stack's ``openpanel:*`` values, the client secret decrypted: it stays in
-    memory, out of the repr, and is never printed. ``recorded`` holds the same keys as the state recorded
-    them at the last ``pulumi up`` (what refresh and destroy use), when they were asked for.
-    """
-
-    summary: str
-    stack_name: str | None = None
-    stack_config: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    recorded: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
-
-    def manage_api(self, connection: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-                   **overrides: Any) -> ManageApi:
-        """The provider's own :func:`~pulumi_openpanel.config.manage_api` over these sources (connection,
-        stack config, environment), the sources named with the stack."""
-        return manage_api(connection, self.stack_config, environ, stack_name=self.stack_name, given_as=GIVEN_AS,
-                          **overrides)
-
-    def recorded_differences(self) -> list[str]:
-        """The ``openpanel:*`` keys whose value the state recorded at the last ``pulumi up`` is not today's
-        (set on one side only counts), as the provider reads values."""
-        return [key for key in SETTINGS_KEYS
-                if any(setting_text(recorded.get(key)) != setting_text(self.stack_config.get(key))
-                       for recorded in self.recorded)]
+def recorded_differences(sources: Sources, recorded: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The ``openpanel:*`` keys whose value the state recorded at the last ``pulumi up`` (``recorded``) is
+    not today's (set on one side only counts), as the provider reads values."""
+    return [key for key in SETTINGS_KEYS
+            if any(setting_text(config.get(key)) != setting_text(sources.stack_config.get(key))
+                   for config in recorded)]
 
 
-def environment_only(summary: str = "the environment only") -> ConfigSources:
+def environment_only(summary: str = "the environment only") -> Sources:
     """No stack config: what doctor reads outside a project, and the fallback when ``pulumi`` cannot
     answer (the summary then says why, so that a user does not mistake it for the stack's settings)."""
-    return ConfigSources(summary=summary)
+    return Sources(summary=summary)
 
 
-def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str, str], *,
-                      recorded: bool = False) -> ConfigSources:
-    """The selected (or named) stack's ``openpanel:*`` config, as ``configure`` will receive it; with
-    ``recorded``, also as the state recorded it at the last ``pulumi up`` (``pulumi stack export``).
+def read_stack_config(cwd: Path | None, stack: str | None, environ: Mapping[str, str]) -> Sources:
+    """The sources of the commands run outside Pulumi (``doctor``, ``adopt``): the selected (or named)
+    stack's ``openpanel:*`` config, as ``configure`` will receive it, then ``environ``.
 
     Only inside a Pulumi project (a Pulumi.yaml in ``cwd``) with ``pulumi`` on PATH; otherwise, or when the
     CLI fails (no stack selected, not logged in, no passphrase), the environment alone, and the summary
     says why in one line.
     """
+    return _read_stack(cwd, stack, environ, recorded=False)[0]
+
+
+def _read_stack(cwd: Path | None, stack: str | None, environ: Mapping[str, str], *,
+                recorded: bool) -> tuple[Sources, list[dict[str, Any]]]:
+    """:func:`read_stack_config`, and with ``recorded`` the ``openpanel:*`` config the state recorded at
+    each ``pulumi up`` it knows of (``pulumi stack export``), what refresh and destroy use."""
     directory = (cwd or Path.cwd()).resolve()
     if not any((directory / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml")):
-        return environment_only(f"the environment only (no Pulumi.yaml in {directory}, so no stack config)")
+        return environment_only(f"the environment only (no Pulumi.yaml in {directory}, so no stack config)"), []
     if shutil.which("pulumi", path=environ.get("PATH")) is None:
         return environment_only("the environment only (the pulumi command is not on PATH, so the stack "
-                                f"config of the project in {directory} is not read)")
+                                f"config of the project in {directory} is not read)"), []
     pulumi = PulumiStack(directory, stack, environ=environ)
     try:
         name = pulumi.name()
         found = pulumi.config()
     except PulumiCommandError as exc:
         return environment_only(f"the environment only (could not read the stack config of the project in "
-                                f"{directory}: {exc})")
-    config = {key: found[key] for key in SETTINGS_KEYS if key in found}
+                                f"{directory}: {exc})"), []
     states: list[dict[str, Any]] = []
     if recorded:
         try:
             states = pulumi.recorded_configs()
         except PulumiCommandError:
             states = []  # the recorded config is a warning's matter: without it, nothing to compare
-    return ConfigSources(
-        summary=f"stack config of stack {name} (pulumi config in {directory}), then the environment",
+    sources = Sources(
+        stack_config={key: found[key] for key in SETTINGS_KEYS if key in found},
         stack_name=name,
-        stack_config=config,
-        recorded=tuple({key: state[key] for key in SETTINGS_KEYS if key in state} for state in states),
+        summary=f"stack config of stack {name} (pulumi config in {directory}), then the environment",
     )
+    return sources, [{key: state[key] for key in SETTINGS_KEYS if key in state} for state in states]
 
 
 @dataclass
@@ -221,24 +196,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_seconds(text: str) -> float:
+    """--timeout, read by the provider's own timeout parser; argparse names the option."""
     try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return seconds
+        return parse_timeout(text, "--timeout")
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--timeout ")) from None
 
 
-def describe_settings(connection: Mapping[str, Any] | None, sources: ConfigSources,
-                      environ: Mapping[str, str]) -> dict[str, Setting]:
+def describe_settings(sources: Sources) -> dict[str, Setting]:
     """Every value the provider will use and its source, found by the provider's own precedence
-    (:func:`~pulumi_openpanel.config.locate_credentials`, :func:`~pulumi_openpanel.config.locate_settings`)."""
-    found = {
-        **locate_credentials(connection, sources.stack_config, environ, stack_name=sources.stack_name,
-                             given_as=GIVEN_AS),
-        **locate_settings(sources.stack_config, environ, stack_name=sources.stack_name),
-    }
+    (:meth:`~pulumi_openpanel.api.sources.Sources.locate`)."""
+    found = sources.locate()
     settings: dict[str, Setting] = {}
     for name, (value, source) in found.items():
         if value is None and name == "api_url":
@@ -258,23 +226,26 @@ def describe_settings(connection: Mapping[str, Any] | None, sources: ConfigSourc
 
 
 def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping[str, str] | None = None,
-             sources: ConfigSources | None = None) -> Report:
-    """Check the settings ``sources`` and ``environ`` (``os.environ`` when None) give the provider, with
-    ``api_url`` instead of theirs when given."""
+             sources: Sources | None = None, recorded: Sequence[Mapping[str, Any]] = ()) -> Report:
+    """Check the settings ``sources`` (their stack config) and ``environ`` (``os.environ`` when None) give
+    the provider, with ``api_url`` instead of theirs when given; ``recorded``: the stack configs the state
+    recorded, compared with today's."""
     environ = dict(os.environ if environ is None else environ)
-    sources = sources or environment_only()
-    connection = {"apiUrl": api_url} if api_url else None
+    # doctor's --api-url travels as a connection's apiUrl: it wins over every other source, as a connection
+    # does, and is named as what the user typed.
+    sources = replace(sources or environment_only(), connection={"apiUrl": api_url} if api_url else None,
+                      environ=environ, given_as=GIVEN_AS)
     report = Report(config=sources.summary, stack=sources.stack_name)
-    report.settings = describe_settings(connection, sources, environ)
+    report.settings = describe_settings(sources)
     root = report.settings["api_url"]
     report.api_url, report.api_url_source = root.value, root.source
 
-    differing = sources.recorded_differences()
+    differing = recorded_differences(sources, recorded)
     if differing:
         report.add(RECORDED_CONFIG, True, f"the stack config recorded in the state at the last `pulumi up` differs "
                                           f"from today's for {', '.join(differing)}", RECORDED_FIX, warn=True)
     try:
-        settings_from(sources.stack_config, environ, stack_name=sources.stack_name)
+        sources.settings()
     except ConfigurationError as exc:
         report.add(SETTINGS, False, str(exc), "correct the setting named above (or unset it to use the default)")
     if root.value is not None and root.source != DEFAULT_SOURCE:
@@ -285,11 +256,11 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     try:
         # The provider's own settings, but --timeout and a short retry budget: a diagnosis should be quick,
         # so a 429 is waited out for --timeout at most, not the provider's minutes.
-        api = sources.manage_api(connection, environ, timeout=timeout, connect_timeout=timeout,
-                                 retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
+        api = manage_api(sources=sources, timeout=timeout, connect_timeout=timeout,
+                         retry=RetryPolicy(max_attempts=2, rate_limit_wait=timeout))
     except ConfigurationError as exc:
         if not report.reported(str(exc)):
-            report.add(CREDENTIALS, False, str(exc), _credentials_fix(exc, report.settings, sources))
+            report.add(CREDENTIALS_CHECK, False, str(exc), _credentials_fix(exc, report.settings, sources))
         return report
     credentials = api.credentials
     report.api_url = credentials.api_url
@@ -300,7 +271,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     except (AuthenticationError, ForbiddenError) as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
                                    "(and refuses the credentials)")
-        report.add(CREDENTIALS, False, f"refused: {_failure(exc)}", exc.hint)
+        report.add(CREDENTIALS_CHECK, False, f"refused: {_failure(exc)}", exc.hint)
         return report
     except RateLimitedError as exc:
         report.add(API_ROOT, True, f"{credentials.api_url}/manage answers (with HTTP 429)")
@@ -314,7 +285,7 @@ def diagnose(api_url: str | None = None, timeout: float = 10.0, environ: Mapping
     report.add(API_ROOT, True, f"{credentials.api_url}/manage answers like OpenPanel's Manage API "
                                f"({report.round_trip_ms} ms round trip)")
     sources_of = credentials.sources
-    report.add(CREDENTIALS, True, f"accepted: client id {credentials.client_id} (from {sources_of['client_id']}) "
+    report.add(CREDENTIALS_CHECK, True, f"accepted: client id {credentials.client_id} (from {sources_of['client_id']}) "
                                   f"is a root client; secret from {sources_of['client_secret']}")
 
     try:
@@ -349,13 +320,13 @@ def _failure(exc: ApiError) -> str:
     return redact(f"{exc.method} {exc.path} failed ({status}): {exc.server_message}")
 
 
-def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], sources: ConfigSources) -> str:
+def _credentials_fix(exc: ConfigurationError, settings: Mapping[str, Setting], sources: Sources) -> str:
     if isinstance(exc, MissingCredentialsError):
         config, env = [], []
         for name, placeholder, flag in (("client_id", "<root client id>", ""),
                                         ("client_secret", "<its secret>", "--secret ")):
             if not settings[name].set:
-                _, _, key, variable = CREDENTIAL_SOURCES[name]
+                _, _, key, variable = CREDENTIALS[name]
                 config.append(f"pulumi config set {flag}{key} {placeholder}")
                 env.append(f"{variable}={placeholder}")
         where = f"{' and '.join(config)} (stack {sources.stack_name}), or " if sources.stack_name else ""
@@ -382,8 +353,7 @@ def _api_root_fix(exc: ApiError, api_url: str, source: str) -> str:
     if isinstance(exc, ApiRootError):
         return exc.hint
     if isinstance(exc, NotFoundError):
-        return (f"{api_url} (from {source}) answers but has no /manage routes: the API root is probably wrong "
-                f"({api_root_suggestion(api_url)}; OpenPanel Cloud is {DEFAULT_API_URL})")
+        return no_manage_routes(api_url, source)
     if exc.status is not None and 300 <= exc.status < 400:
         return (f"{api_url} (from {source}) redirects (HTTP {exc.status}); use the address it redirects to as "
                 "the API root (often https:// instead of http://)")
@@ -408,8 +378,8 @@ def render_text(report: Report) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    sources = read_stack_config(args.cwd, args.stack, os.environ, recorded=True)
-    report = diagnose(args.api_url, args.timeout, sources=sources)
+    sources, recorded = _read_stack(args.cwd, args.stack, os.environ, recorded=True)
+    report = diagnose(args.api_url, args.timeout, sources=sources, recorded=recorded)
     found = [os.environ.get(ENV_CLIENT_SECRET), sources.stack_config.get(CONFIG_CLIENT_SECRET)]
     secrets = [str(secret) for secret in found if secret]
     text = json.dumps({**asdict(report), "ok": report.ok}, indent=2) if args.json else render_text(report)

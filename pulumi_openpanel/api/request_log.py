@@ -1,6 +1,6 @@
 """The opt-in request log: one line per HTTP request the package sends, so users can see what it does.
 
-Set ``OPENPANEL_REQUEST_LOG`` (:data:`pulumi_openpanel.config.ENV_REQUEST_LOG`) to a file, or to ``-`` for
+Set ``OPENPANEL_REQUEST_LOG`` (:data:`pulumi_openpanel.api.settings.ENV_REQUEST_LOG`) to a file, or to ``-`` for
 standard error. Inside ``pulumi up`` the provider runs in a plugin process whose standard error the CLI does
 not show, so a file is the practical target there. A line reads::
 
@@ -25,12 +25,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from pulumi_openpanel.config import ENV_REQUEST_LOG
+from pulumi_openpanel.api.settings import ENV_REQUEST_LOG
 from pulumi_openpanel.errors import redact
 
 try:
@@ -38,7 +38,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: O_APPEND alone keeps lines whole there
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger("pulumi_openpanel.request_log")
+log = logging.getLogger(__name__)
 
 STDERR = "-"
 # Keys of httpx request extensions: httpx hands unknown ones through untouched, and they never go on the wire.
@@ -49,9 +49,9 @@ _LOCK = threading.Lock()
 _WARNED: set[str] = set()
 
 
-def target(environ: Mapping[str, str] | None = None) -> str | None:
-    """The file to log to, ``-`` for standard error, or None when the log is off."""
-    value = (os.environ if environ is None else environ).get(ENV_REQUEST_LOG, "").strip()
+def target() -> str | None:
+    """The file to log to, ``-`` for standard error, or None when the log is off (read at each call)."""
+    value = os.environ.get(ENV_REQUEST_LOG, "").strip()
     return value or None
 
 
@@ -70,14 +70,8 @@ def format_line(method: str, url: httpx.URL, outcome: str, seconds: float, attem
     return redact(line) + "\n"
 
 
-def write(line: str, environ: Mapping[str, str] | None = None) -> None:
-    """Append one line to the log, if there is one; a log that cannot be written is skipped (warned once)."""
-    where = target(environ)
-    if where is not None:
-        _append(where, line)
-
-
 def _append(where: str, line: str) -> None:
+    """Append one line to the log at ``where``; a log that cannot be written is skipped (warned once)."""
     data = line.encode("utf-8", "replace")
     try:
         with _LOCK:

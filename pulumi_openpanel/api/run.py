@@ -1,25 +1,12 @@
-"""Client-side pacing for the Manage API.
+"""Whether the Pulumi run this process serves is still going: the engine's Cancel, its death, the plugin's
+stop; and what this process has on the wire, which a plugin ending itself waits for.
 
-OpenPanel limits each client id to a number of requests per fixed window (``config.DEFAULT_RATE_LIMIT``).
-A ``pulumi up`` of many resources runs on the plugin's 4 threads, so the pacing must be process-wide and
-thread-safe. A sliding log of send times keeps every interval of ``window`` seconds under ``limit``
-requests, which also keeps every fixed window of the server under it, whatever its alignment; a small
-slack absorbs network jitter. The server's own ``x-ratelimit-*`` headers and ``retry-after`` stop us when
-someone else shares the budget.
-
-Each ``pulumi up`` starts a new plugin process, often while the previous one's requests still fill the
-server's window; the pacing state file (:mod:`pulumi_openpanel.sendlog`) carries that knowledge from one
-process to the next on the same machine.
-
-Every wait of the provider (a pacer slot, a retry's backoff, a 429's pause) sleeps through
-:class:`SystemClock`, which gives up as soon as the :class:`Run` the process serves is over (cancelled,
-its engine killed, its plugin stopped), raising :class:`~pulumi_openpanel.errors.RunOverError` before
-the request is sent. See docs/interrupted-runs.md.
+Every wait of the provider asks :meth:`Run.check` before it sends, so that nothing is sent for a run that
+is over (docs/interrupted-runs.md).
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import gc
 import logging
@@ -29,31 +16,29 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from pulumi_openpanel.config import pacing_dir
 from pulumi_openpanel.errors import RunOverError
-from pulumi_openpanel.sendlog import SendLog, send_log_path
 
-log = logging.getLogger("pulumi_openpanel.pacing")
-
-
-class Clock(Protocol):
-    """Time as the limiter sees it; tests substitute a fake one that advances only when slept on."""
-
-    def monotonic(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
+log = logging.getLogger(__name__)
 
 
 # A waiting request looks at least this often whether its run is over (the engine's Cancel wakes it at
 # once): the bound on how late it gives up after an engine's death or a plugin's stop.
 WAIT_SLICE = 0.1
+
+
 # The module the Python SDK's dynamic provider plugin runs as __main__ (`python -m pulumi.dynamic`).
 PLUGIN_MAIN = "pulumi.dynamic.__main__"
+
+
 # The plugin is started through this shell script, which stays its parent: the engine is the script's parent.
 PLUGIN_LAUNCHER = "pulumi-resource"
+
+
 CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel"
+
+
 ENGINE_CANCELLED = "the Pulumi engine cancelled the deployment"
 
 
@@ -124,7 +109,7 @@ class Run:
         """Why the engine that started this plugin is gone, or None while it runs (and whenever nothing is
         watched): a link of the lineage taken when this Run was made no longer holds. The one test of the
         engine's death, for the waits (:meth:`reason`) and for the plugin's own end
-        (:mod:`pulumi_openpanel.watchdog`), which may ask from any thread, in a call or outside any."""
+        (:mod:`pulumi_openpanel.dynamic.watchdog`), which may ask from any thread, in a call or outside any."""
         if not self._watch:
             return None
         for child, parent in self._lineage:
@@ -265,6 +250,8 @@ def _cancelling(run: Run, sdk_cancel: Any) -> Any:
 
 
 _RUN: Run | None = None
+
+
 _RUN_LOCK = threading.Lock()
 
 
@@ -278,42 +265,11 @@ def this_run() -> Run:
         return _RUN
 
 
-class SystemClock:
-    """Real time; its sleeps give up when ``run`` (by default the process's) is over."""
-
-    def __init__(self, run: Run | None = None) -> None:
-        self._run = run
-
-    @property
-    def run(self) -> Run:
-        return self._run or this_run()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.run.sleep(seconds)
-
-
-SYSTEM_CLOCK: Clock = SystemClock()
-
-
-def before_send(clock: Clock, *, shielded: bool) -> None:
-    """The last look before a request goes on the wire: raise RunOverError if its run is over. ``shielded``:
-    the request's operation has already sent a change, so the engine's Cancel no longer stops it (see
-    :class:`Run`). Clocks without a run (the tests' fake ones) never stop."""
-    run = getattr(clock, "run", None)
-    if isinstance(run, Run):
-        run.shield(shielded)
-        run.check()
-
-
 class Wire:
     """What this process has under way that its end must not cut: HTTP exchanges on the wire (the request
     log's line for one is written inside it), and writes of the pacing state file, which other processes read.
 
-    A plugin whose engine is gone ends itself (:mod:`pulumi_openpanel.watchdog`) through :meth:`end`: from
+    A plugin whose engine is gone ends itself (:mod:`pulumi_openpanel.dynamic.watchdog`) through :meth:`end`: from
     then on no new exchange starts (:meth:`sending` refuses it with RunOverError; the waits raise that
     anyway once the engine is gone, so this only closes the gap between their last look and the send), and
     the end waits, bounded, for the exchanges under way. One already sent is let finish rather than cut:
@@ -374,149 +330,3 @@ class Wire:
 
 # What the process has under way: ManageApi's exchanges and the pacer's writes of the state file.
 WIRE = Wire()
-
-
-class RateLimiter:
-    """At most ``limit`` acquisitions in any ``window + slack`` seconds, plus the server's own accounting.
-
-    Each acquisition gets a ticket (a sequence number). When an answer reports ``x-ratelimit-remaining``,
-    :meth:`observe` turns it into a budget: the remaining count less the requests sent after the one that
-    was answered (they are on their way and will count). Requests then wait for the window's reset once
-    that budget is spent. This is what keeps a new process from tripping a window that an earlier
-    process (the previous ``pulumi up``) already filled.
-
-    With ``probe=True`` the first request goes alone: the others wait for its answer, which tells how much
-    of the window is left, instead of all rushing into a window that may be full.
-
-    Its writes of ``send_log`` count on ``wire`` (the process's), so that a plugin ending itself never cuts
-    one half-way.
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        window: float,
-        *,
-        slack: float = 0.2,
-        clock: Clock = SYSTEM_CLOCK,
-        probe: bool = False,
-        send_log: SendLog | None = None,
-        wire: Wire = WIRE,
-    ) -> None:
-        if limit < 1 or window <= 0:
-            raise ValueError("a rate limit needs limit >= 1 and window > 0")
-        self.limit = limit
-        self.window = window + slack
-        self._clock = clock
-        self._sent: collections.deque[float] = collections.deque()
-        self._paused_until = 0.0
-        self._tickets = 0
-        self._probing = probe
-        self._budget: int | None = None
-        self._budget_until = 0.0
-        self._last_observed = 0
-        self._send_log = send_log
-        self._wire = wire
-        self._lock = threading.Lock()
-        if send_log is not None:
-            now = clock.monotonic()
-            self._sent.extend(sorted(now - age for age in self._read_log(send_log)))
-
-    @staticmethod
-    def _read_log(send_log: SendLog) -> list[float]:
-        try:
-            return send_log.ages()
-        except OSError:
-            return []  # an unwritable cache directory only costs the cross-process view
-
-    def _wait_needed(self, now: float) -> float:
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-        wait = self._paused_until - now
-        if len(self._sent) >= self.limit:
-            wait = max(wait, self._sent[0] + self.window - now)
-        if self._budget is not None:
-            if now >= self._budget_until:
-                self._budget = None
-            elif self._budget <= 0:
-                wait = max(wait, self._budget_until - now)
-        if self._probing and self._tickets > 0:
-            wait = max(wait, PROBE_POLL)
-        return max(wait, 0.0)
-
-    def take(self) -> int:
-        """Block until a request may be sent; returns its ticket, to hand back to :meth:`observe`."""
-        while True:
-            with self._lock:
-                now = self._clock.monotonic()
-                wait = self._wait_needed(now)
-                if wait <= 0:
-                    self._sent.append(now)
-                    self._tickets += 1
-                    if self._budget is not None:
-                        self._budget -= 1
-                    if self._send_log is not None:
-                        with contextlib.suppress(OSError), self._wire.writing():
-                            self._send_log.record()
-                    return self._tickets
-            self._clock.sleep(wait)
-
-    def acquire(self) -> float:
-        """Block until a request may be sent; returns the seconds spent waiting."""
-        started = self._clock.monotonic()
-        self.take()
-        return self._clock.monotonic() - started
-
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for ``seconds`` from now (server said the budget is spent)."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock.monotonic() + max(seconds, 0.0))
-
-    def observe(self, remaining: int | None, reset: float | None, ticket: int | None = None) -> None:
-        """Take an answer's view of the window into account (any answer, even without the headers:
-        it ends the probe)."""
-        with self._lock:
-            self._probing = False
-            if remaining is None or reset is None:
-                return
-            now = self._clock.monotonic()
-            if ticket is not None:
-                if ticket < self._last_observed:
-                    return  # an older answer that arrived late knows less than the one already seen
-                self._last_observed = ticket
-                self._budget = remaining - (self._tickets - ticket)
-                self._budget_until = now + reset
-            if remaining <= 0:
-                self._paused_until = max(self._paused_until, now + reset)
-
-
-# How often callers look again while the first request of a process is out alone.
-PROBE_POLL = 0.02
-
-_LIMITERS: dict[tuple[str, str, int, float, Path | None], RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-
-
-def shared_limiter(
-    api_url: str,
-    client_id: str,
-    limit: int,
-    window: float,
-    directory: Path | Literal["environment"] | None = "environment",
-) -> RateLimiter:
-    """The process-wide limiter for one (API root, client id): every thread and resource shares it,
-    and it starts from the sends other processes of this machine made in the current window.
-
-    ``directory`` holds the pacing state files (None: no file); by default, the one the environment names.
-    """
-    if directory == "environment":
-        directory = pacing_dir(os.environ)
-    key = (api_url, client_id, limit, window, directory)
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(key)
-        if limiter is None:
-            send_log = None
-            if directory is not None:
-                send_log = SendLog(send_log_path(directory, api_url, client_id), window + 1.0)
-            limiter = _LIMITERS[key] = RateLimiter(limit, window, probe=True, send_log=send_log)
-        return limiter

@@ -7,7 +7,7 @@ requires. The file holds one timestamp a line and only the last window's worth; 
 the API root and client id, so it holds no secret and no id.
 
 Where: ``~/.cache/pulumi-openpanel/pacing/`` by default; ``OPENPANEL_PACING_DIR`` moves it (``off`` keeps
-no file), see :func:`pulumi_openpanel.config.pacing_dir`. With ``openpanel:rateLimit off`` nothing paces
+no file), see :func:`pulumi_openpanel.api.settings.pacing_dir`. With ``openpanel:rateLimit off`` nothing paces
 and nothing is written. Without ``fcntl`` (Windows) the file is not locked, and each process paces alone.
 """
 

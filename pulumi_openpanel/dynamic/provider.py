@@ -1,0 +1,113 @@
+"""The dynamic door: a Pulumi dynamic provider (``pulumi.dynamic.ResourceProvider``) per resource, each a thin
+wrapper around its :class:`~pulumi_openpanel.core.resource.ResourceCore`.
+
+What belongs to this door and not to the core: the stack config the engine sends to ``configure``, the
+credentials resolved from it at call time (never earlier: previews need none, rotations apply at once),
+Pulumi's unknown values in a preview, the SDK's result types, and the naming of the stack config recorded
+in the state in the calls ``pulumi refresh`` and ``pulumi destroy`` drive (read, delete).
+
+A provider instance is pickled into every resource's ``__provider`` input by reference to its class, so
+it must hold nothing but what ``configure`` sets inside the plugin process; the module path and name of
+each subclass (``pulumi_openpanel.project.ProjectProvider``...) are part of the state format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from pulumi_openpanel.api.client import ManageApi
+from pulumi_openpanel.api.factory import manage_api
+from pulumi_openpanel.api.settings import SETTINGS_KEYS
+from pulumi_openpanel.api.sources import Sources, explain_recorded
+from pulumi_openpanel.core.resource import CONNECTION, ResourceCore
+from pulumi_openpanel.core.schema import Prop, Resource
+from pulumi_openpanel.dynamic.plugin_errors import install as _message_first_in_the_plugin
+from pulumi_openpanel.dynamic.unknown import is_unknown
+from pulumi_openpanel.dynamic.watchdog import start_in_plugin as _end_with_the_engine
+from pulumi_openpanel.errors import OpenPanelError
+
+# Loaded by the dynamic-provider plugin to unpickle a provider: from then on, our errors reach the user as
+# their message rather than a traceback (plugin_errors.py says why), and the plugin ends itself once its
+# engine is gone (watchdog.py says why). Both do nothing in any other process.
+_message_first_in_the_plugin()
+_end_with_the_engine()
+
+
+class OpenPanelProvider(ResourceProvider):
+    """Base of the Project, Client and Reference providers: a subclass names its ``core``."""
+
+    serialize_as_secret_always = False
+
+    core: ClassVar[ResourceCore]
+    # The core's declarations, here too for the code that reads them off a provider class.
+    schema: ClassVar[Resource]
+    props: ClassVar[tuple[Prop, ...]] = ()
+    kind: ClassVar[str] = "object"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "core" in cls.__dict__:
+            cls.schema, cls.props, cls.kind = cls.core.schema, cls.core.props, cls.core.kind
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._stack_config = {key: req.config.get(key) for key in SETTINGS_KEYS}
+
+    # -- offline ----------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = self.core.check(news, is_unknown)
+        return CheckResult(checked.inputs, [CheckFailure(f.property, f.reason) for f in checked.failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        diffed = self.core.diff(olds, news, is_unknown)
+        return DiffResult(changes=bool(diffed.changes), replaces=diffed.replaces, delete_before_replace=False)
+
+    # -- online -----------------------------------------------------------------------------------
+
+    def api(self, props: Mapping[str, Any], *, recorded: bool = False) -> ManageApi:
+        """Credentials resolved now, never earlier: previews need none and rotations apply at once.
+
+        ``recorded``: the call is a read or a delete, which ``pulumi refresh`` and ``pulumi destroy`` drive
+        with the stack config the state recorded at the last ``pulumi up``; errors name it so.
+        """
+        sources = Sources(props.get(CONNECTION), getattr(self, "_stack_config", {}), recorded=recorded)
+        return manage_api(sources=sources)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        object_id, outs = self.core.create(self.api(props), props)
+        return CreateResult(object_id, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with _recorded_config():
+            found = self.core.read(self.api(props, recorded=True), id_, props)
+        return ReadResult(None, {}) if found is None else ReadResult(found.id, found.outputs, found.inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.core.update(self.api(news), id_, olds, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with _recorded_config():
+            self.core.delete(self.api(props, recorded=True), id_, props)
+
+
+@contextlib.contextmanager
+def _recorded_config() -> Iterator[None]:
+    """Around a read or a delete: an error about a recorded stack config value says how to record today's."""
+    try:
+        yield
+    except OpenPanelError as exc:
+        explain_recorded(exc)
+        raise
