@@ -33,7 +33,6 @@ from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.settings import SETTINGS_KEYS
 from pulumi_openpanel.api.sources import Sources, explain_recorded
 from pulumi_openpanel.core.resource import CONNECTION, ResourceCore
-from pulumi_openpanel.core.schema import Prop, Resource
 from pulumi_openpanel.dynamic.plugin_errors import install as _message_first_in_the_plugin
 from pulumi_openpanel.dynamic.unknown import is_unknown
 from pulumi_openpanel.dynamic.watchdog import start_in_plugin as _end_with_the_engine
@@ -52,15 +51,6 @@ class OpenPanelProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     core: ClassVar[ResourceCore]
-    # The core's declarations, here too for the code that reads them off a provider class.
-    schema: ClassVar[Resource]
-    props: ClassVar[tuple[Prop, ...]] = ()
-    kind: ClassVar[str] = "object"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "core" in cls.__dict__:
-            cls.schema, cls.props, cls.kind = cls.core.schema, cls.core.props, cls.core.kind
 
     def configure(self, req: ConfigureRequest) -> None:
         self._stack_config = {key: req.config.get(key) for key in SETTINGS_KEYS}

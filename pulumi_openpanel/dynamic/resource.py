@@ -60,7 +60,7 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         provider = cls.__dict__.get("_provider_class")
         if provider is None:
             return
-        signature = call_signature(provider.schema)
+        signature = call_signature(provider.core.schema)
         bound = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
         # On the class's own __init__ (inspect reads the class's from it, less self), not on the class,
         # where help() would list it as one more attribute.
@@ -92,7 +92,7 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         opts: pulumi.ResourceOptions | None,
         connection: Any,
     ) -> None:
-        declared = self._provider_class.schema
+        declared = self._provider_class.core.schema
         for out in declared.outs:
             props.setdefault(out.name, None)
         if connection is not None:
@@ -139,6 +139,6 @@ class OpenPanelResource(pulumi.dynamic.Resource):
         connection: Any,
     ) -> None:
         """Register a read of an existing object (``Xxx.get``): Pulumi reads it and never changes it."""
-        props: dict[str, Any] = {prop.name: None for prop in self._provider_class.props}
+        props: dict[str, Any] = {prop.name: None for prop in self._provider_class.core.props}
         merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=object_id))
         self._register(resource_name, props, merged, connection)

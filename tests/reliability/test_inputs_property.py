@@ -122,7 +122,7 @@ def accepted_or_refused(provider: OpenPanelProvider, server: EmulatorServer, new
     assert len(server.requests) == before, "check sent a request"
     failures = result.failures or []
     if failures:
-        properties = {prop.name for prop in provider.props}
+        properties = {prop.name for prop in provider.core.props}
         for failure in failures:
             assert failure.property in properties and failure.property in news, failure
             assert failure.reason.startswith(failure.property), failure

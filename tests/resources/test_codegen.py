@@ -115,8 +115,8 @@ def _overloads(node: ast.ClassDef) -> list[str]:
 @pytest.mark.parametrize(("declared", "resource", "args", "provider"), CLASSES)
 def test_what_runs_reads_the_same_declaration(declared: schema.Resource, resource: type, args: type,
                                               provider: type) -> None:
-    assert provider.schema is declared and resource._provider_class is provider and resource._args_class is args
-    assert provider.props == declared.props
+    assert provider.core.schema is declared and resource._provider_class is provider and resource._args_class is args
+    assert provider.core.props == declared.props
     required_first = sorted(declared.props, key=lambda prop: not prop.required)
     assert list(inspect.signature(args.__init__).parameters)[1:] == [*(prop.name for prop in required_first), "adopt"]
     answer = getattr(models, declared.name)
