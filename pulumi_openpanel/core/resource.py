@@ -28,8 +28,6 @@ from pulumi_openpanel.errors import (
 CONNECTION = "connection"
 # The id of an existing object to bring under management instead of creating one (see README: adoption).
 ADOPT = "adopt"
-# The input the dynamic door adds to every resource (the pickled provider): known to check, never checked.
-PROVIDER_KEY = "__provider"
 
 Unknown = Callable[[Any], bool]
 
@@ -97,7 +95,7 @@ class ResourceCore:
         property, never an exception."""
         inputs: dict[str, Any] = {}
         failures: list[Failure] = []
-        known = {prop.name for prop in self.props} | {CONNECTION, ADOPT, PROVIDER_KEY}
+        known = {prop.name for prop in self.props} | {CONNECTION, ADOPT}
         for key in sorted(set(news) - known):
             failures.append(Failure(key, f"{key} is not a property of this resource"))
         for prop in self.props:

@@ -44,6 +44,9 @@ from pulumi_openpanel.errors import OpenPanelError
 _message_first_in_the_plugin()
 _end_with_the_engine()
 
+# The input this door adds to every resource: the pickled provider (pulumi-dynamic-engine.md).
+PROVIDER_KEY = "__provider"
+
 
 class OpenPanelProvider(ResourceProvider):
     """Base of the Project, Client and Reference providers: a subclass names its ``core``."""
@@ -58,7 +61,8 @@ class OpenPanelProvider(ResourceProvider):
     # -- offline ----------------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = self.core.check(news, is_unknown)
+        # The pickled provider travels among the inputs; the SDK puts it back into the checked ones.
+        checked = self.core.check({key: value for key, value in news.items() if key != PROVIDER_KEY}, is_unknown)
         return CheckResult(checked.inputs, [CheckFailure(f.property, f.reason) for f in checked.failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
