@@ -18,8 +18,8 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.models import Client, Dashboard, Project, Reference, Report
 from pulumi_openpanel.api.settings import SETTINGS_KEYS
+from pulumi_openpanel.core import lookups as read
 from pulumi_openpanel.dynamic.connection import Connection
-from pulumi_openpanel.errors import ForbiddenError, NotFoundError
 
 T = TypeVar("T")
 
@@ -35,71 +35,34 @@ def _api(connection: Connection | None) -> ManageApi:
     return manage_api(plain, {key: runtime_config.get_config(key) for key in SETTINGS_KEYS})
 
 
-def _explain_not_found(kind: str, object_id: str, call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except NotFoundError as exc:
-        raise NotFoundError(
-            exc.method,
-            exc.path,
-            exc.status,
-            f"{kind} {object_id!r} not found: it does not exist, or it belongs to another organization than "
-            "the credentials in use",
-        ) from None
-
-
-def _explain_forbidden(project_id: str, call: Callable[[], T]) -> T:
-    """The dashboard routes answer 403, not 404, for a project the credentials cannot see: say which one."""
-    try:
-        return call()
-    except ForbiddenError as exc:
-        raise ForbiddenError(
-            exc.method,
-            exc.path,
-            exc.status,
-            f"project {project_id!r} is not visible to the credentials in use: it belongs to another "
-            "organization, or it does not exist",
-            hint="",
-        ) from None
-
-
 def get_project(id: str, connection: Connection | None = None) -> Project:
     """One project by id (its slug). A soft-deleted project is returned with ``deleted`` True."""
-    api = _api(connection)
-    return _explain_not_found("project", id, lambda: api.get_project(id))
+    return read.project(_api(connection), id)
 
 
 def get_projects(connection: Connection | None = None) -> list[Project]:
     """Every live project of the organization, newest first (soft-deleted ones are left out)."""
-    return _api(connection).live_projects()
+    return read.projects(_api(connection))
 
 
 def get_client(id: str, connection: Connection | None = None) -> Client:
     """One API client by id. Its secret cannot be read back: OpenPanel keeps only a hash."""
-    api = _api(connection)
-    return _explain_not_found("client", id, lambda: api.get_client(id))
+    return read.client(_api(connection), id)
 
 
 def get_clients(project_id: str | None = None, connection: Connection | None = None) -> list[Client]:
     """The organization's clients, or one project's."""
-    api = _api(connection)
-    if project_id is None:
-        return api.list_clients()
-    return _explain_not_found("project", project_id, lambda: api.list_clients(project_id))
+    return read.clients(_api(connection), project_id)
 
 
 def get_reference(id: str, connection: Connection | None = None) -> Reference:
     """One timeline reference by id; unlike list items it carries ``organization_id``."""
-    api = _api(connection)
-    return _explain_not_found("reference", id, lambda: api.get_reference(id))
+    return read.reference(_api(connection), id)
 
 
 def get_references(project_id: str | None = None, connection: Connection | None = None) -> list[Reference]:
     """The organization's references, or one project's."""
-    api = _api(connection)
-    if project_id is None:
-        return api.list_references()
-    return _explain_not_found("project", project_id, lambda: api.list_references(project_id))
+    return read.references(_api(connection), project_id)
 
 
 def get_dashboards(project_id: str, connection: Connection | None = None) -> list[Dashboard]:
@@ -108,20 +71,12 @@ def get_dashboards(project_id: str, connection: Connection | None = None) -> lis
     A project of another organization raises :class:`ForbiddenError` here rather than NotFoundError,
     because that is what the server answers on these routes.
     """
-    api = _api(connection)
-    return _explain_not_found(
-        "project", project_id, lambda: _explain_forbidden(project_id, lambda: api.list_dashboards(project_id))
-    )
+    return read.dashboards(_api(connection), project_id)
 
 
 def get_reports(project_id: str, dashboard_id: str, connection: Connection | None = None) -> list[Report]:
     """The reports of one dashboard; an unknown dashboard of a visible project gives ``[]``."""
-    api = _api(connection)
-    return _explain_not_found(
-        "project",
-        project_id,
-        lambda: _explain_forbidden(project_id, lambda: api.list_reports(project_id, dashboard_id)),
-    )
+    return read.reports(_api(connection), project_id, dashboard_id)
 
 
 # -- Output forms ----------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pulumi_openpanel.core import schema
-from pulumi_openpanel.core.schema import DYNAMIC_MODULE, Out, Prop, Resource
+from pulumi_openpanel.core.schema import DYNAMIC_MODULE, Out, Prop, Resource, camel
+from pulumi_openpanel.plugin import package
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 PACKAGE = REPOSITORY / "pulumi_openpanel"
@@ -312,6 +313,167 @@ def inputs_table(resource: Resource) -> list[str]:
     return [*lines, ""]  # a blank line ends the table before the END comment
 
 
+# -- the provider plugin's Pulumi schema ---------------------------------------------------------------------
+
+PLUGIN_DIR = REPOSITORY / "provider"
+SCHEMA_FILE = PLUGIN_DIR / "schema.json"
+
+_SCALARS = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+# What a lookup's result holds beyond the resources' inputs (whose words are the resources').
+_RESULT_WORDS = {
+    "id": "The object's id.",
+    "organizationId": "The id of the organization it belongs to.",
+    "eventsCount": "How many events the project has received, when the server says.",
+    "deleteAt": "When a soft-deleted project goes for good; none for a live project.",
+    "createdAt": "When it was created, as the server answers it.",
+    "updatedAt": "When it last changed, as the server answers it.",
+    "deleted": "Whether the project is soft-deleted (OpenPanel keeps it for a day).",
+    "ignoreCorsAndSecret": "OpenPanel's *ignore CORS and secret* setting of the client.",
+    "date": "When it happened, UTC `YYYY-MM-DDTHH:MM:SS.sssZ`.",
+    "name": "Its name.",
+    "projectId": "The id of the project it belongs to.",
+}
+
+
+def _schema_type(value_type: Any) -> dict[str, Any]:
+    """A Python type of schema.py (or of a wire model) as a Pulumi schema type; a Literal is a string whose
+    choices the description lists (the server may add choices before the schema does)."""
+    if typing.get_origin(value_type) is list:
+        return {"type": "array", "items": _schema_type(typing.get_args(value_type)[0])}
+    if typing.get_origin(value_type) is Literal:
+        return {"type": "string"}
+    return {"type": _SCALARS[value_type]}
+
+
+def _markdown(text: str, resource: Resource | None = None) -> str:
+    """A docstring of schema.py as schema Markdown: single backticks, names as every other language spells
+    them (``client_secret`` -> `clientSecret`)."""
+    text = inspect.cleandoc(text)
+    return re.sub(r"``([^`]+)``", lambda match: f"`{camel(match[1]) if '_' in match[1] else match[1]}`", text)
+
+
+def _resource_schema(resource: Resource) -> dict[str, Any]:
+    inputs = {camel(prop.name): {**_schema_type(prop.type), "description": prop_doc(prop, resource)}
+              for prop in resource.in_call_order}
+    outputs = dict(inputs)
+    for out in resource.outs:
+        outputs[camel(out.name)] = {**_schema_type(out.type), "description": out_doc(out),
+                                    **({"secret": True} if out.secret else {})}
+    always = [camel(prop.name) for prop in resource.in_call_order if not prop.optional]
+    always += [camel(out.name) for out in resource.outs if not out.optional]
+    replaced = [f"`{camel(prop.name)}`" for prop in resource.props if prop.replaces]
+    change = (f"Changing {_listed(replaced)} replaces the {resource.kind}; any other input is updated in place."
+              if replaced else f"Every input is updated in place; none replaces the {resource.kind}.")
+    return {
+        "description": f"{_markdown(resource.doc)}\n\n{change}\n\n"
+                       f"Import an existing one with `pulumi import {package.token(resource.name)} <name> <id>`.",
+        "inputProperties": inputs,
+        "requiredInputs": [camel(prop.name) for prop in resource.in_call_order if prop.required],
+        "properties": outputs,
+        "required": always,
+    }
+
+
+def _result_properties(model: Any) -> tuple[dict[str, Any], list[str]]:
+    docs = {camel(prop.name): _sentence(rules(prop)) for resource in schema.RESOURCES for prop in resource.props}
+    properties = {}
+    for field in package.result_fields(model):
+        words = _RESULT_WORDS.get(field.name) if field.name in ("id", "name", "projectId") else None
+        words = words or docs.get(field.name) or _RESULT_WORDS[field.name]
+        properties[field.name] = {**_schema_type(field.type), "description": words}
+    return properties, [field.name for field in package.result_fields(model) if field.required]
+
+
+def _info_type(model: Any) -> str:
+    return package.token(f"{model.__name__}Info")
+
+
+def _function_schema(function: package.Function) -> dict[str, Any]:
+    spec: dict[str, Any] = {"description": function.doc}
+    if function.args:
+        spec["inputs"] = {
+            "properties": {camel(arg.name): {"type": "string", "description": arg.doc} for arg in function.args},
+            "required": [camel(arg.name) for arg in function.args if arg.required],
+        }
+    if function.many is None:
+        properties, required = _result_properties(function.result)
+        spec["outputs"] = {"properties": properties, "required": required}
+    else:
+        spec["outputs"] = {
+            "properties": {function.many: {"type": "array", "items": {"$ref": f"#/types/{_info_type(function.result)}"},
+                                           "description": f"The {function.many}."}},
+            "required": [function.many],
+        }
+    return spec
+
+
+def _settings_schema() -> dict[str, Any]:
+    return {setting.name: {**_schema_type(setting.type), "description": setting.doc,
+                           **({"secret": True} if setting.secret else {})} for setting in package.PROVIDER_SETTINGS}
+
+
+def package_schema() -> dict[str, Any]:
+    """The Pulumi package schema of the provider plugin: every resource, lookup and setting, from the same
+    declarations the dynamic door reads."""
+    from pulumi_openpanel._version import __version__
+
+    types: dict[str, Any] = {}
+    for function in package.FUNCTIONS:
+        if function.many is not None:
+            properties, required = _result_properties(function.result)
+            types[_info_type(function.result)] = {
+                "type": "object", "description": f"One {function.result.__name__.lower()}, as a lookup gives it.",
+                "properties": properties, "required": required}
+    return {
+        "name": package.NAME,
+        "displayName": package.DISPLAY_NAME,
+        "version": __version__,
+        "description": "Declare OpenPanel analytics projects, API clients and timeline references.",
+        "keywords": ["pulumi", "openpanel", "analytics", "category/utility", "kind/native"],
+        "license": "Apache-2.0",
+        "repository": package.REPOSITORY_URL,
+        "publisher": package.DISPLAY_NAME,
+        "config": {"variables": _settings_schema()},
+        "provider": {
+            "description": "The openpanel provider: which OpenPanel server and organization to manage. Each setting "
+                           "not given falls back to its environment variable (`OPENPANEL_API_URL`, "
+                           "`OPENPANEL_CLIENT_ID`, `OPENPANEL_CLIENT_SECRET`, ...), read when a call is made.",
+            "inputProperties": _settings_schema(),
+        },
+        "types": types,
+        "resources": {package.token(resource.name): _resource_schema(resource) for resource in schema.RESOURCES},
+        "functions": {function.token: _function_schema(function) for function in package.FUNCTIONS},
+        "language": {
+            "nodejs": {"packageName": package.NODE_PACKAGE, "packageDescription": "OpenPanel resources for Pulumi",
+                       "respectSchemaVersion": True},
+            "python": {"packageName": package.PYTHON_PACKAGE, "respectSchemaVersion": True,
+                       "pyproject": {"enabled": True}},
+            "go": {"importBasePath": package.GO_IMPORT_BASE, "respectSchemaVersion": True,
+                   "generateResourceContainerTypes": False},
+        },
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(package_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def plugin_requirements() -> str:
+    """The plugin virtualenv's requirements: the package's own dependencies (pyproject.toml), since the plugin
+    runs the package from the checkout beside it."""
+    import tomllib
+
+    dependencies = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    header = "# Generated from pyproject.toml by scripts/generate.py: the plugin virtualenv (PulumiPlugin.yaml).\n"
+    return header + "".join(f"{dependency}\n" for dependency in dependencies)
+
+
+def files() -> dict[Path, Callable[[], str]]:
+    """Every file written whole by the generator."""
+    return {SCHEMA_FILE: schema_text, PLUGIN_DIR / "requirements.txt": plugin_requirements}
+
+
 def regions() -> dict[Path, dict[str, Callable[[], list[str]]]]:
     """Every generated region, by file and key."""
     targets: dict[Path, dict[str, Callable[[], list[str]]]] = {
@@ -356,6 +518,10 @@ def render(text: str, renderers: dict[str, Callable[[], list[str]]], where: str)
 def stale() -> dict[Path, str]:
     """The files whose generated regions differ from what the schema gives now, with their new text."""
     changed = {}
+    for path, make in files().items():
+        fresh = make()
+        if not path.exists() or path.read_text(encoding="utf-8") != fresh:
+            changed[path] = fresh
     for path, renderers in regions().items():
         current = path.read_text(encoding="utf-8")
         fresh = render(current, renderers, str(path))

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Pulumi toolchain that a plain `pulumi up` of a Python project needs, and prints its bin
-# directory: the `pulumi` CLI, the Python language host `pulumi-language-python`, and the two scripts
-# that ship with them inside Pulumi's sdk/v3 module (`pulumi-language-python-exec`, which the language
-# host runs to start a program, and `pulumi-resource-pulumi-python`, the dynamic-provider plugin).
+# Builds the Pulumi toolchain that a plain `pulumi up` needs in Python, TypeScript, Go and YAML projects,
+# and prints its bin directory: the `pulumi` CLI, the language hosts `pulumi-language-python`,
+# `pulumi-language-nodejs`, `pulumi-language-go` and `pulumi-language-yaml`, and the two scripts that
+# ship inside Pulumi's sdk/v3 module (`pulumi-language-python-exec`, which the Python host runs to start a
+# program, and `pulumi-resource-pulumi-python`, the dynamic-provider plugin).
 #
 # Why: no Pulumi installer can reach its download site from the project's machines, but the CLI is
-# published as Go modules. The language host's own module is not served by the module proxy, so it
-# builds from its unmodified upstream source (../shared/third_party/pulumi-language-python) as a
-# `replace` target of the same throwaway module. The result is cached per version: only the first run
-# pays for the build (about 6 to 8 minutes on 2 cores; see README).
+# published as Go modules. The Python, Node.js and Go hosts' own modules are not served by the module
+# proxy, so they build from their upstream source (../shared/third_party/pulumi-language-*) as `replace`
+# targets of the same throwaway module; the YAML host's module is served. The result is cached per
+# version: only the first run pays for the build (about 6 to 9 minutes on 2 cores; see README).
 #
 # Usage:
 #   scripts/pulumi-cli.sh              build (or reuse) and print the bin directory last on stdout
@@ -17,34 +18,43 @@
 #
 # Environment:
 #   PULUMI_OPENPANEL_CACHE        cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-openpanel)
-#   PULUMI_LANGUAGE_PYTHON_SRC    the language host's source (default: ../shared/third_party/pulumi-language-python)
+#   PULUMI_OPENPANEL_THIRD_PARTY  where the hosts' sources are (default: ../shared/third_party)
 set -euo pipefail
 
 readonly PULUMI_VERSION="3.274.1"
-readonly LANGHOST_VERSION="3.259.0"  # the upstream tag of the source in PULUMI_LANGUAGE_PYTHON_SRC
+readonly LANGHOST_VERSION="3.259.0"  # the upstream tag of the hosts' sources in THIRD_PARTY
+readonly YAML_VERSION="1.38.3"       # the pulumi-yaml release that tag pins
 readonly PKG_MODULE="github.com/pulumi/pulumi/pkg/v3"
 readonly SDK_MODULE="github.com/pulumi/pulumi/sdk/v3"
-readonly LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
+readonly YAML_MODULE="github.com/pulumi/pulumi-yaml"
+readonly YAML_PACKAGE="${YAML_MODULE}/cmd/pulumi-language-yaml"
+# Each host built from source, as "module=its folder under THIRD_PARTY".
+readonly SOURCE_HOSTS=(
+    "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3=pulumi-language-python"
+    "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3=pulumi-language-nodejs"
+    "github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3=pulumi-language-go"
+)
 readonly CLI_PACKAGE="${PKG_MODULE}/cmd/pulumi"
 readonly VERSION_VAR="${SDK_MODULE}/go/common/version.Version"
 readonly PROGRESS_EVERY=30
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-langhost_src="${PULUMI_LANGUAGE_PYTHON_SRC:-${repo_root}/../shared/third_party/pulumi-language-python}"
-readonly LANGHOST_SRC="$(realpath -m "${langhost_src}")"
+third_party="${PULUMI_OPENPANEL_THIRD_PARTY:-${repo_root}/../shared/third_party}"
+readonly THIRD_PARTY="$(realpath -m "${third_party}")"
 readonly CACHE_ROOT="${PULUMI_OPENPANEL_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/pulumi-openpanel}"
-readonly VERSION_DIR="${CACHE_ROOT}/pulumi-cli/${PULUMI_VERSION}-python-${LANGHOST_VERSION}"
+readonly VERSION_DIR="${CACHE_ROOT}/pulumi-cli/${PULUMI_VERSION}-hosts-${LANGHOST_VERSION}-yaml-${YAML_VERSION}"
 readonly BIN_DIR="${VERSION_DIR}/bin"
 readonly BUILD_DIR="${VERSION_DIR}/build"
 readonly LOG="${VERSION_DIR}/build.log"
 readonly STAMP="${BIN_DIR}/.complete"
-readonly TOOLS=(pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python)
+readonly TOOLS=(pulumi pulumi-language-python pulumi-language-nodejs pulumi-language-go pulumi-language-yaml
+    pulumi-language-python-exec pulumi-resource-pulumi-python)
 
 started=${SECONDS}
 log() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 
 usage() {
-    sed -n '13,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '14,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_built() {
@@ -107,28 +117,33 @@ write_module() {
     go mod edit \
         -require="${PKG_MODULE}@v${PULUMI_VERSION}" \
         -require="${SDK_MODULE}@v${PULUMI_VERSION}" \
-        -require="${LANGHOST_MODULE}@v${LANGHOST_VERSION}" \
-        -replace="${LANGHOST_MODULE}=${LANGHOST_SRC}"
-    cat >tools.go <<EOF
-//go:build tools
-
-// Package tools only pins the commands this module exists to build.
-package tools
-
-import (
-	_ "${CLI_PACKAGE}"
-	_ "${LANGHOST_MODULE}"
-)
-EOF
-    local gomod replace
+        -require="${YAML_MODULE}@v${YAML_VERSION}"
+    local host module
+    {
+        printf '//go:build tools\n\n// Package tools only pins the commands this module exists to build.\npackage tools\n\nimport (\n'
+        printf '\t_ "%s"\n' "${CLI_PACKAGE}" "${YAML_PACKAGE}"
+        for host in "${SOURCE_HOSTS[@]}"; do
+            printf '\t_ "%s"\n' "${host%%=*}"
+        done
+        printf ')\n'
+    } >tools.go
+    local gomod replace gomods=()
     gomod="$(go mod download -json "${PKG_MODULE}@v${PULUMI_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
     [[ -n "${gomod}" ]] || { log "could not locate ${PKG_MODULE}'s go.mod in the module cache"; return 1; }
-    for gomod in "${gomod}" "${LANGHOST_SRC}/go.mod"; do
+    gomods+=("${gomod}")
+    for host in "${SOURCE_HOSTS[@]}"; do
+        gomods+=("${THIRD_PARTY}/${host#*=}/go.mod")
+    done
+    for gomod in "${gomods[@]}"; do
         while IFS= read -r replace; do
             [[ -n "${replace}" ]] && go mod edit -replace="${replace}"
         done < <(module_replaces "${gomod}")
     done
-    go mod edit -replace="${LANGHOST_MODULE}=${LANGHOST_SRC}"
+    # Last, so that no replace read from a go.mod above takes their place.
+    for host in "${SOURCE_HOSTS[@]}"; do
+        module="${host%%=*}"
+        go mod edit -require="${module}@v${LANGHOST_VERSION}" -replace="${module}=${THIRD_PARTY}/${host#*=}"
+    done
 }
 
 # tidy may move a module we pinned; a silent drift would break the "one version" promise.
@@ -153,16 +168,20 @@ build() {
     rm -rf "${staging}"
     mkdir -p "${staging}" "${BUILD_DIR}"
     : >"${LOG}"
-    log "first build of pulumi v${PULUMI_VERSION} and pulumi-language-python v${LANGHOST_VERSION} (log: ${LOG})"
+    log "first build of pulumi v${PULUMI_VERSION}, its Python, Node.js and Go hosts v${LANGHOST_VERSION} and YAML host v${YAML_VERSION} (log: ${LOG})"
     write_module
     phase "downloading modules" go mod tidy
     check_pins
     local ldflags="-s -w -X ${VERSION_VAR}=v${PULUMI_VERSION}"
-    phase "compiling (the longest step)" go build -trimpath -ldflags "${ldflags}" -o "${staging}/" \
-        "${CLI_PACKAGE}" "${LANGHOST_MODULE}"
+    local host packages=("${CLI_PACKAGE}" "${YAML_PACKAGE}")
+    for host in "${SOURCE_HOSTS[@]}"; do
+        packages+=("${host%%=*}")
+    done
+    phase "compiling (the longest step)" go build -trimpath -ldflags "${ldflags}" -o "${staging}/" "${packages[@]}"
     copy_sdk_scripts "${staging}"
-    printf 'pulumi: v%s\npulumi-language-python: v%s (from %s)\nbuilt: %s\n' "${PULUMI_VERSION}" \
-        "${LANGHOST_VERSION}" "${LANGHOST_SRC}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"${staging}/.complete"
+    printf 'pulumi: v%s\nlanguage hosts python, nodejs, go: v%s (from %s)\nlanguage host yaml: v%s\nbuilt: %s\n' \
+        "${PULUMI_VERSION}" "${LANGHOST_VERSION}" "${THIRD_PARTY}" "${YAML_VERSION}" \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"${staging}/.complete"
     rm -rf "${BIN_DIR}"
     mv "${staging}" "${BIN_DIR}"
 }
@@ -193,10 +212,13 @@ main() {
         return 0
     fi
     command -v go >/dev/null || { log "Go is not installed: it is needed once, to build the toolchain"; return 1; }
-    [[ -f "${LANGHOST_SRC}/go.mod" ]] || {
-        log "no language host source at ${LANGHOST_SRC} (set PULUMI_LANGUAGE_PYTHON_SRC)"
-        return 1
-    }
+    local host
+    for host in "${SOURCE_HOSTS[@]}"; do
+        [[ -f "${THIRD_PARTY}/${host#*=}/go.mod" ]] || {
+            log "no language host source at ${THIRD_PARTY}/${host#*=} (set PULUMI_OPENPANEL_THIRD_PARTY)"
+            return 1
+        }
+    done
     mkdir -p "${VERSION_DIR}"
     # Parallel test workers may all ask for the toolchain at once; only one of them builds.
     exec 9>"${VERSION_DIR}/.lock"

@@ -32,8 +32,10 @@ WAIT_SLICE = 0.1
 PLUGIN_MAIN = "pulumi.dynamic.__main__"
 
 
-# The plugin is started through this shell script, which stays its parent: the engine is the script's parent.
-PLUGIN_LAUNCHER = "pulumi-resource"
+# What may stand between a plugin and its engine, by process name: the dynamic-provider plugin is started through
+# a `pulumi-resource-*` shell script, our provider plugin by the Python language host (`pulumi-language-python`),
+# each staying its parent, with the engine as theirs.
+PLUGIN_LAUNCHERS = ("pulumi-resource", "pulumi-language")  # /proc comm keeps 15 characters
 
 
 CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel"
@@ -77,9 +79,10 @@ class Run:
 
     @classmethod
     def for_this_process(cls) -> Run:
-        """Watching in the dynamic provider plugin (with the engine's Cancel hooked), plain elsewhere."""
+        """Watching in a plugin, plain elsewhere. In the dynamic provider plugin the engine's Cancel is hooked
+        here; our provider plugin hears it through its provider interface and calls :meth:`cancel`."""
         run = cls(watch=in_plugin())
-        if run._watch:
+        if run._watch and not _serving:
             hook_engine_cancel(run)
         return run
 
@@ -109,7 +112,7 @@ class Run:
         """Why the engine that started this plugin is gone, or None while it runs (and whenever nothing is
         watched): a link of the lineage taken when this Run was made no longer holds. The one test of the
         engine's death, for the waits (:meth:`reason`) and for the plugin's own end
-        (:mod:`pulumi_openpanel.dynamic.watchdog`), which may ask from any thread, in a call or outside any."""
+        (:mod:`pulumi_openpanel.api.watchdog`), which may ask from any thread, in a call or outside any."""
         if not self._watch:
             return None
         for child, parent in self._lineage:
@@ -136,11 +139,22 @@ class Run:
             self.check()
 
 
+_serving = False
+
+
+def serve_as_plugin() -> None:
+    """Called by our provider plugin's server before anything else: this process is a plugin (see
+    :func:`in_plugin`)."""
+    global _serving
+    _serving = True
+
+
 def in_plugin() -> bool:
-    """Whether this process is the SDK's dynamic provider plugin (``python -m pulumi.dynamic``): the one
-    place that tells it from a program, a test or a command of ours, which all run another ``__main__``."""
+    """Whether this process is a plugin the engine started: the SDK's dynamic provider plugin (``python -m
+    pulumi.dynamic``) or our provider plugin (:func:`serve_as_plugin`). The one place that tells them from a
+    program, a test or a command of ours, which all run another ``__main__``."""
     main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    return getattr(main_spec, "name", "") == PLUGIN_MAIN
+    return _serving or getattr(main_spec, "name", "") == PLUGIN_MAIN
 
 
 def _parent_of(pid: int) -> int | None:
@@ -168,7 +182,7 @@ def _engine_lineage() -> list[tuple[int, int]]:
     links = [(os.getpid(), os.getppid())]
     launcher = links[0][1]
     grandparent = _parent_of(launcher)
-    if _name_of(launcher).startswith(PLUGIN_LAUNCHER) and grandparent is not None:
+    if _name_of(launcher).startswith(PLUGIN_LAUNCHERS) and grandparent is not None:
         links.append((launcher, grandparent))
     return links
 
@@ -269,7 +283,7 @@ class Wire:
     """What this process has under way that its end must not cut: HTTP exchanges on the wire (the request
     log's line for one is written inside it), and writes of the pacing state file, which other processes read.
 
-    A plugin whose engine is gone ends itself (:mod:`pulumi_openpanel.dynamic.watchdog`) through :meth:`end`: from
+    A plugin whose engine is gone ends itself (:mod:`pulumi_openpanel.api.watchdog`) through :meth:`end`: from
     then on no new exchange starts (:meth:`sending` refuses it with RunOverError; the waits raise that
     anyway once the engine is gone, so this only closes the gap between their last look and the send), and
     the end waits, bounded, for the exchanges under way. One already sent is let finish rather than cut:

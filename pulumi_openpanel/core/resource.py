@@ -70,8 +70,18 @@ class Found:
     inputs: dict[str, Any]
 
 
+def as_declared(name: str) -> str:
+    """The dynamic door's spelling of a property: as schema.py declares it (``project_id``)."""
+    return name
+
+
 class ResourceCore:
-    """Base of the Project, Client and Reference cores: one instance serves every call (it holds nothing)."""
+    """Base of the Project, Client and Reference cores: one instance serves every call (it holds nothing
+    but ``spell``).
+
+    ``spell`` is how the door's users write a property's name, for the messages that name one: the dynamic
+    door's Python programs write ``project_id`` as declared, a provider plugin's programs ``projectId``.
+    """
 
     # The resource's declared fields; a subclass sets it, and the tables below follow from it.
     schema: ClassVar[Resource]
@@ -88,6 +98,9 @@ class ResourceCore:
             cls.props, cls.carried, cls.computed = cls.schema.props, cls.schema.carried, cls.schema.computed
             cls.kind = cls.schema.kind
 
+    def __init__(self, spell: Callable[[str], str] = as_declared) -> None:
+        self.spell = spell
+
     # -- offline ----------------------------------------------------------------------------------
 
     def check(self, news: Mapping[str, Any], is_unknown: Unknown = never_unknown) -> Checked:
@@ -100,15 +113,16 @@ class ResourceCore:
             failures.append(Failure(key, f"{key} is not a property of this resource"))
         for prop in self.props:
             value = news.get(prop.name)
+            name = self.spell(prop.name)
             if is_unknown(value):
                 inputs[prop.name] = value
             elif value is None and prop.required:
-                failures.append(Failure(prop.name, f"{prop.name} is required"))
+                failures.append(Failure(name, f"{name} is required"))
             else:
                 try:
                     inputs[prop.name] = prop.normalize(value)
                 except InputError as exc:
-                    failures.append(Failure(prop.name, f"{prop.name} {exc}"))
+                    failures.append(Failure(name, f"{name} {exc}"))
         adopt = news.get(ADOPT)
         if is_unknown(adopt) or (isinstance(adopt, str) and adopt.strip()):
             inputs[ADOPT] = adopt.strip() if isinstance(adopt, str) else adopt
@@ -161,7 +175,7 @@ class ResourceCore:
             if prop is None or prop.refers_to is None:
                 raise
             raise ReferredNotFoundError(
-                exc, input=prop.name, value=str(inputs[prop.name]), kind=kind_of(prop.refers_to),
+                exc, input=self.spell(prop.name), value=str(inputs[prop.name]), kind=kind_of(prop.refers_to),
                 credentials=api.credentials_in_use(),
             ) from exc
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic.alias_generators import to_camel
+
 from pulumi_openpanel.core import normalize
 from pulumi_openpanel.errors import InputError
 
@@ -144,6 +146,11 @@ class Resource:
         """The type token of the dynamic door's class for this resource, as states record it
         (``pulumi-python:dynamic/openpanel:Project``)."""
         return DYNAMIC_TYPE_PREFIX + self.name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every input's and output's name (``id`` aside), as declared."""
+        return tuple(prop.name for prop in self.props) + tuple(out.name for out in self.outs)
 
     @property
     def at_creation(self) -> tuple[Prop, ...]:
@@ -337,6 +344,12 @@ RESOURCES = (PROJECT, CLIENT, REFERENCE)
 
 # Each resource by the type token its state records (:attr:`Resource.dynamic_type`).
 BY_DYNAMIC_TYPE = {resource.dynamic_type: resource for resource in RESOURCES}
+
+
+def camel(name: str) -> str:
+    """A declared name as the wire and every language but Python spell it: ``project_id`` -> ``projectId``.
+    The Manage API's models (models.py) and the provider plugin's schema both take their names from it."""
+    return to_camel(name)
 
 
 def kind_of(name: str) -> str:

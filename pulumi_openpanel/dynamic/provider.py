@@ -32,10 +32,10 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.settings import SETTINGS_KEYS
 from pulumi_openpanel.api.sources import Sources, explain_recorded
+from pulumi_openpanel.api.watchdog import start_in_plugin as _end_with_the_engine
 from pulumi_openpanel.core.resource import CONNECTION, ResourceCore
 from pulumi_openpanel.dynamic.plugin_errors import install as _message_first_in_the_plugin
 from pulumi_openpanel.dynamic.unknown import is_unknown
-from pulumi_openpanel.dynamic.watchdog import start_in_plugin as _end_with_the_engine
 from pulumi_openpanel.errors import OpenPanelError
 
 # Loaded by the dynamic-provider plugin to unpickle a provider: from then on, our errors reach the user as

@@ -1,4 +1,4 @@
-"""The plugin ends itself once its engine is gone (pulumi_openpanel.dynamic.watchdog): a `pulumi` SIGKILLed with
+"""The plugin ends itself once its engine is gone (pulumi_openpanel.api.watchdog): a `pulumi` SIGKILLed with
 its process group leaves no `python -m pulumi.dynamic` behind, since the CLI starts that plugin in a
 process group of its own. A request already on the wire is let finish first (bounded), no new one starts.
 
@@ -27,8 +27,8 @@ from pulumi_openpanel.api.pacing import RateLimiter
 from pulumi_openpanel.api.run import Run, Wire, in_plugin
 from pulumi_openpanel.api.sendlog import SendLog
 from pulumi_openpanel.api.settings import ApiSettings
-from pulumi_openpanel.dynamic import watchdog
-from pulumi_openpanel.dynamic.watchdog import Watchdog
+from pulumi_openpanel.api import watchdog
+from pulumi_openpanel.api.watchdog import Watchdog
 from pulumi_openpanel.errors import RunOverError
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond
 from tests.support.kill_trials import Moment, TrialWorld, started_cli, stop_session, wait_for_moment
@@ -125,7 +125,7 @@ def test_with_the_engine_gone_and_nothing_on_the_wire_it_ends_at_once_and_says_w
     dog = Watchdog(engine, wire, grace=60.0, end=ending)
     engine.die()
 
-    with caplog.at_level(logging.INFO, logger="pulumi_openpanel.dynamic.watchdog"):
+    with caplog.at_level(logging.INFO, logger="pulumi_openpanel.api.watchdog"):
         started = time.monotonic()
         assert dog.look() is True
 
@@ -177,7 +177,7 @@ def test_a_request_that_outlasts_the_grace_is_cut(caplog: pytest.LogCaptureFixtu
     release = held(wire.sending)
     engine.die()
     try:
-        with caplog.at_level(logging.INFO, logger="pulumi_openpanel.dynamic.watchdog"):
+        with caplog.at_level(logging.INFO, logger="pulumi_openpanel.api.watchdog"):
             started = time.monotonic()
             assert Watchdog(engine, wire, grace=0.3, end=ending).look() is True
         assert ending.statuses == [0] and 0.3 <= ending.at - started < 0.3 + PROMPT_S

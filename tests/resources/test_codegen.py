@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import json
 import pydoc
 import re
 import subprocess
@@ -35,12 +36,17 @@ def test_the_checked_in_generated_code_is_what_the_schema_gives() -> None:
 
 
 def test_a_new_field_reaches_every_generated_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What adding one optional input changes: the resource's module, the wire models and its docs page."""
+    """What adding one optional input changes: the resource's module, the wire models, its docs page and the
+    provider plugin's schema (from which every other language's SDK is generated)."""
     extra = Prop("timezone", str, "an IANA time zone such as `Europe/Paris`")
     grown = dataclasses.replace(schema.PROJECT, props=(*schema.PROJECT.props, extra))
     monkeypatch.setattr(schema, "RESOURCES", (grown, schema.CLIENT, schema.REFERENCE))
     changed = {path.name: text for path, text in _codegen.stale().items()}
-    assert sorted(changed) == ["models.py", "project.md", "project.py"]
+    assert sorted(changed) == ["models.py", "project.md", "project.py", "schema.json"]
+    plugin_schema = json.loads(changed["schema.json"])["resources"]["openpanel:index:Project"]
+    assert plugin_schema["inputProperties"]["timezone"]["description"].startswith("An IANA time zone such as")
+    assert plugin_schema["properties"]["timezone"]["type"] == "string"
+    assert "timezone" not in plugin_schema["requiredInputs"] + plugin_schema["required"]
     assert "timezone: pulumi.Input[str] | None = None," in changed["project.py"]
     assert "timezone: pulumi.Output[str | None]" in changed["project.py"]
     assert ":param timezone: An IANA time zone such as `Europe/Paris`. Changing it updates" in changed["project.py"]

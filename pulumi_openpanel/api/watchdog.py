@@ -10,10 +10,11 @@ process: it refuses new requests, lets those already on the wire finish (at most
 already given up with RunOverError by then; a call of another dynamic provider sharing the plugin is cut
 like any call of a killed run (nobody is left to receive its result).
 
-Where it starts: our code is first imported in the plugin when the SDK unpickles a provider of ours, which
-imports :mod:`pulumi_openpanel.dynamic.provider`, which calls :func:`start_in_plugin`. It starts only in that plugin
+Where it starts: in the dynamic-provider plugin, our code is first imported when the SDK unpickles a provider
+of ours, which imports :mod:`pulumi_openpanel.dynamic.provider`, which calls :func:`start_in_plugin`; in our
+provider plugin (:mod:`pulumi_openpanel.plugin.server`), as it starts serving. It starts only in a plugin
 (:func:`pulumi_openpanel.api.run.in_plugin`): never in a user's program, a test's process or a command of
-ours such as ``recover``, which import the same module. It starts once per process.
+ours such as ``recover``, which import the same modules. It starts once per process.
 """
 
 from __future__ import annotations
