@@ -1,0 +1,2 @@
+// Declare OpenPanel analytics projects, API clients and timeline references.
+package openpanel
