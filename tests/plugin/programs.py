@@ -58,7 +58,7 @@ def write_yaml(directory: Path, program: Program, plugin_dir: Path) -> None:
     document = {
         "name": "plugin-yaml",
         "runtime": "yaml",
-        "plugins": {"providers": [{"name": "openpanel", "path": str(plugin_dir)}]},
+        "packages": {"openpanel": str(plugin_dir)},
         "resources": {name: {"type": type_token, "properties": {key: _yaml_value(value) for key, value in
                                                                 inputs.items()}}
                       for name, (type_token, inputs) in program.resources.items()},

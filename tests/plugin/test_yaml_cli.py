@@ -11,6 +11,7 @@ from pulumi_openpanel.api.client import ManageApi
 from tests.plugin.lifecycle import full_lifecycle
 from tests.plugin.programs import Program, write_yaml
 from tests.support.fixtures import provider_env
+from tests.support.polyglot import Plugin
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import PulumiProject
 from tests.support.target import OpenPanelTarget
@@ -18,16 +19,17 @@ from tests.support.target import OpenPanelTarget
 pytestmark = pytest.mark.cli
 
 
-def test_a_yaml_program_goes_through_the_whole_lifecycle(pulumi_bin: Path, plugin_dir: Path, tmp_path: Path,
+def test_a_yaml_program_goes_through_the_whole_lifecycle(hosts: Path, plugin: Plugin, tmp_path: Path,
                                                          openpanel: OpenPanelTarget, proxy: RecordingProxy,
                                                          api: ManageApi, uid: str) -> None:
     directory = tmp_path / "project"
     program = Program(uid)
-    write_yaml(directory, program, plugin_dir)
-    project = PulumiProject(directory, pulumi_bin, tmp_path, env=provider_env(openpanel, proxy.url))
+    write_yaml(directory, program, plugin.directory)
+    project = PulumiProject(directory, hosts, tmp_path, env=provider_env(openpanel, proxy.url))
     project.init_stack()
     try:
-        full_lifecycle(project, lambda changed: write_yaml(directory, changed, plugin_dir), program, proxy, api)
+        full_lifecycle(project, lambda changed: write_yaml(directory, changed, plugin.directory), program, proxy,
+                       api)
     finally:
         if project.has_resources():
             project.destroy(check=False)
