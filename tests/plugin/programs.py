@@ -53,19 +53,25 @@ def _yaml_value(value: Any) -> Any:
     return value
 
 
-def write_yaml(directory: Path, program: Program, plugin_dir: Path) -> None:
-    """A Pulumi YAML project using the plugin directory as its openpanel provider."""
-    document = {
+def _yaml(directory: Path, resources: dict[str, tuple[str, dict[str, Any]]], outputs: dict[str, str],
+          plugin_dir: Path) -> None:
+    """A Pulumi YAML project using the plugin directory as its openpanel provider (Pulumi.yaml's packages)."""
+    document: dict[str, Any] = {
         "name": "plugin-yaml",
         "runtime": "yaml",
         "packages": {"openpanel": str(plugin_dir)},
         "resources": {name: {"type": type_token, "properties": {key: _yaml_value(value) for key, value in
                                                                 inputs.items()}}
-                      for name, (type_token, inputs) in program.resources.items()},
-        "outputs": {key: _yaml_value(value) for key, value in Program.OUTPUTS.items()},
+                      for name, (type_token, inputs) in resources.items()},
     }
+    if outputs:
+        document["outputs"] = {key: _yaml_value(value) for key, value in outputs.items()}
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def write_yaml(directory: Path, program: Program, plugin_dir: Path) -> None:
+    _yaml(directory, program.resources, Program.OUTPUTS, plugin_dir)
 
 
 def _ts_value(value: Any) -> str:
@@ -74,17 +80,21 @@ def _ts_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def typescript_source(program: Program) -> str:
-    """index.ts of the same program, with the SDK `pulumi package add` links."""
+def _typescript(resources: dict[str, tuple[str, dict[str, Any]]], outputs: dict[str, str]) -> str:
     classes = {PROJECT: "Project", CLIENT: "Client", REFERENCE: "Reference"}
     lines = ['import * as openpanel from "@pulumi-openpanel/openpanel";', ""]
-    for name, (type_token, inputs) in program.resources.items():
+    for name, (type_token, inputs) in resources.items():
         args = ", ".join(f"{key}: {_ts_value(value)}" for key, value in inputs.items())
         lines.append(f'const {name} = new openpanel.{classes[type_token]}("{name}", {{ {args} }});')
     lines.append("")
-    for key, value in Program.OUTPUTS.items():
+    for key, value in outputs.items():
         lines.append(f"export const {key} = {_ts_value(value)};")
     return "\n".join(lines) + "\n"
+
+
+def typescript_source(program: Program) -> str:
+    """index.ts of the same program, with the SDK `pulumi package add` links."""
+    return _typescript(program.resources, Program.OUTPUTS)
 
 
 def go_source(program: Program) -> str:
@@ -121,3 +131,24 @@ func main() {{
 	}})
 }}
 """
+
+
+def trial_resources(uid: str, projects: int) -> dict[str, tuple[str, dict[str, Any]]]:
+    """A program for kill trials: ``projects`` projects named with ``uid`` (what the trial's inventory finds),
+    each with a read client and a reference, so that a kill lands among creates of every kind."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for index in range(projects):
+        found[f"web{index}"] = (PROJECT, {"name": f"Web {uid} {index}", "types": ["website"]})
+        found[f"reader{index}"] = (CLIENT, {"name": f"Reader {uid} {index}", "projectId": f"@web{index}.id",
+                                           "type": "read"})
+        found[f"launch{index}"] = (REFERENCE, {"projectId": f"@web{index}.id", "title": f"Launch {uid} {index}",
+                                              "datetime": "2026-12-01T10:00:00Z"})
+    return found
+
+
+def trial_yaml(directory: Path, uid: str, projects: int, plugin_dir: Path) -> None:
+    _yaml(directory, trial_resources(uid, projects), {}, plugin_dir)
+
+
+def trial_typescript(uid: str, projects: int) -> str:
+    return _typescript(trial_resources(uid, projects), {})
