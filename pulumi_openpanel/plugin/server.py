@@ -40,7 +40,7 @@ def ours(error: BaseException | None) -> OpenPanelError | None:
         if isinstance(error, OpenPanelError):
             return error
         seen.add(id(error))
-        error = error.__cause__ or error.__context__
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
     return None
 
 

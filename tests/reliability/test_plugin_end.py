@@ -21,13 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pulumi_openpanel.api import watchdog
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import ProjectCreate
 from pulumi_openpanel.api.pacing import RateLimiter
 from pulumi_openpanel.api.run import Run, Wire, in_plugin
 from pulumi_openpanel.api.sendlog import SendLog
 from pulumi_openpanel.api.settings import ApiSettings
-from pulumi_openpanel.api import watchdog
 from pulumi_openpanel.api.watchdog import Watchdog
 from pulumi_openpanel.errors import RunOverError
 from tests.api.fakes import FakeClock, FakeServer, credentials, project_json, respond

@@ -39,9 +39,9 @@ from pulumi_openpanel.api.settings import ApiSettings, Credentials
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.emulator.app import RequestRecord
 from tests.support.proxy import RecordingProxy
-from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIX, PulumiProject
+from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIXES, PulumiProject
 
-PROJECT_TYPE = OPENPANEL_TYPE_PREFIX + "Project"
+PROJECT_TYPES = tuple(prefix + "Project" for prefix in OPENPANEL_TYPE_PREFIXES)
 # Bounds on every wait, so that a trial ends whatever the CLI does.
 RUN_TIMEOUT_S = 300.0
 HOLD_LIMIT_S = 60.0
@@ -281,10 +281,13 @@ class TrialWorld:
                 server[reference.id] = ("reference", reference.title)
         state: set[str] = set()
         for resource in project.export()["deployment"].get("resources") or []:
-            if str(resource.get("type", "")).startswith(OPENPANEL_TYPE_PREFIX):
+            if str(resource.get("type", "")).startswith(OPENPANEL_TYPE_PREFIXES):
                 state.add(resource["id"])
-                if resource["type"] == PROJECT_TYPE and (resource.get("outputs") or {}).get("client_id"):
-                    state.add(resource["outputs"]["client_id"])
+                outputs = resource.get("outputs") or {}
+                # The project's first write client: client_id in a dynamic resource's state, clientId in a plugin's.
+                write_client = outputs.get("client_id") or outputs.get("clientId")
+                if resource["type"] in PROJECT_TYPES and write_client:
+                    state.add(write_client)
         return Inventory(server, state)
 
     def full_run_seconds(self, project: PulumiProject) -> tuple[float, float, float]:
