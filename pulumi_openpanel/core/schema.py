@@ -397,7 +397,7 @@ class Recorded:
 
 
 # Each resource as a state records it, by the type token of either door.
-RECORDED: dict[str, Recorded] = {
+BY_RECORDED_TYPE: dict[str, Recorded] = {
     recorded.type: recorded
     for resource in RESOURCES
     for recorded in (Recorded(resource, plugin=False), Recorded(resource, plugin=True))
@@ -407,7 +407,7 @@ RECORDED: dict[str, Recorded] = {
 def in_state(type_token: str | None) -> Recorded | None:
     """This package's resource a state's type token stands for, and how its names are spelt there; None for
     any other type (another provider's resource, a provider, the stack)."""
-    return RECORDED.get(type_token or "")
+    return BY_RECORDED_TYPE.get(type_token or "")
 
 
 def kind_of(name: str) -> str:

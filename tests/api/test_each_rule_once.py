@@ -28,7 +28,7 @@ from pulumi_openpanel.api.settings import (
 from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli import doctor, recover
 from pulumi_openpanel.client import Client
-from pulumi_openpanel.core.schema import CLIENT, PROJECT, RECORDED, REFERENCE, RESOURCES, Resource, in_state
+from pulumi_openpanel.core.schema import BY_RECORDED_TYPE, CLIENT, PROJECT, REFERENCE, RESOURCES, Resource, in_state
 from pulumi_openpanel.errors import ApiRootError, AuthenticationError, NotFoundError, RateLimitedError, TransportError
 from pulumi_openpanel.plugin import package
 from pulumi_openpanel.policy import checks
@@ -62,7 +62,7 @@ def test_each_resource_type_token_is_declared_once_in_the_schema() -> None:
         # What the Pulumi SDK makes of the class statement is what the schema says states record.
         assert f"pulumi-python:{cls._resource_type_name}" == resource.dynamic_type
     tokens = {resource.kind: resource.dynamic_type for resource in RESOURCES}
-    for token, recorded in RECORDED.items():  # recover knows each door's token from the one table
+    for token, recorded in BY_RECORDED_TYPE.items():  # recover knows each door's token from the one table
         assert recover.Pending("creating", f"urn:pulumi:dev::p::{token}::x", token, {}).kind == recorded.resource.kind
     assert list(tokens.values()) == [checks.PROJECT_TYPE, checks.CLIENT_TYPE, checks.REFERENCE_TYPE]
     spelled = [path.relative_to(PACKAGE).as_posix() for path in _modules()
@@ -80,8 +80,9 @@ def test_every_type_token_a_state_records_leads_to_its_resource_and_its_spelling
         assert plugin is not None and plugin.resource is resource and plugin.plugin
         assert {plugin.spell(name) for name in resource.names} == set(plugin_schema[resource.plugin_type]["properties"])
         assert {dynamic.spell(name) for name in resource.names} == set(resource.names)
-    assert set(plugin_schema) == {token for token, recorded in RECORDED.items() if recorded.plugin}
-    assert {token: recorded.resource for token, recorded in RECORDED.items() if recorded.plugin} == package.BY_TOKEN
+    plugin_tokens = {token: recorded.resource for token, recorded in BY_RECORDED_TYPE.items() if recorded.plugin}
+    assert set(plugin_schema) == set(plugin_tokens)
+    assert plugin_tokens == package.BY_TOKEN
     assert package.token("getProject") == "openpanel:index:getProject"
     for other in ("pulumi:providers:openpanel", "pulumi:pulumi:Stack", "aws:s3/bucket:Bucket", "", None):
         assert in_state(other) is None
