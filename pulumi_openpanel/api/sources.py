@@ -13,6 +13,7 @@ from pulumi_openpanel.api.settings import (
     CREDENTIALS,
     DEFAULT_API_URL,
     DEFAULT_CONNECT_TIMEOUT,
+    SETTINGS_KEYS,
     TUNING,
     ApiSettings,
     Credentials,
@@ -90,6 +91,23 @@ class Sources:
     given_as: Mapping[str, str] = field(default_factory=dict)
     recorded: bool = False
     summary: str = ""
+
+    @classmethod
+    def of_provider(cls, args: Mapping[str, Any], name: str, environ: Mapping[str, str] | None = None) -> Sources:
+        """The sources of an explicit provider of the plugin door called ``name``: its arguments (``apiUrl``,
+        ``clientId``, ``rateLimit``..., each the stack config key it stands for without ``openpanel:``), then
+        the environment; never the stack config, which only the default provider reads. The plugin door and
+        ``recover`` (which reads those arguments from the state) both take an explicit provider's settings so.
+        """
+        settings = {key: args.get(key.split(":", 1)[1]) for key in SETTINGS_KEYS}
+        credential_keys = {key for _, _, key, _ in CREDENTIALS.values()}
+        return cls(
+            connection={wire: settings[key] for wire, _, key, _ in CREDENTIALS.values()},
+            stack_config={key: value for key, value in settings.items()
+                          if key not in credential_keys and value is not None},
+            environ=environ,
+            given_as={wire: f"argument {wire} of provider {name!r}" for wire, _, _, _ in CREDENTIALS.values()},
+        )
 
     @property
     def environment(self) -> Mapping[str, str]:

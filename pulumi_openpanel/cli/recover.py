@@ -27,11 +27,15 @@ What it does, run in the project directory with the stack selected:
 4. removes the lock if the process that held it is provably gone (``pulumi cancel``), and drops the pending
    operations (``pulumi refresh --clear-pending-creates``, which also reads every resource afresh).
 
+Resources of both doors are recovered alike, the dynamic door's (inputs named ``project_id``) and the provider
+plugin's (named ``projectId``): :func:`~pulumi_openpanel.core.schema.in_state` knows both doors' type tokens.
+
 It never touches an object that another stack or a person owns: matches must be exact, recent and
 unmanaged, and when there are more such objects than pending creates that could have made them, it
 refuses (naming them) and changes nothing. ``--dry-run`` prints the plan and changes nothing.
 Credentials come as the provider's do: a resource's ``connection``, the stack config ``openpanel:*``, or
-the ``OPENPANEL_*`` environment variables.
+the ``OPENPANEL_*`` environment variables; for a plugin resource of an explicit provider, that provider's
+arguments as the state records them, then the environment.
 """
 
 from __future__ import annotations
@@ -54,18 +58,34 @@ from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli.stack import PulumiStack, StackLock, parse_time
 from pulumi_openpanel.core import reconcile
 from pulumi_openpanel.core.resource import ADOPT, CONNECTION
-from pulumi_openpanel.core.schema import BY_DYNAMIC_TYPE, CLIENT, PROJECT, REFERENCE, RESOURCES
+from pulumi_openpanel.core.schema import (
+    CLIENT,
+    PLUGIN_PROVIDER_TYPE,
+    PROJECT,
+    REFERENCE,
+    RESOURCES,
+    Recorded,
+    in_state,
+)
 from pulumi_openpanel.errors import ApiError, ConfigurationError, NotFoundError, OpenPanelError, redact
 
-# The kind (project, client, reference) of each of this package's resource types, by the token states record.
-KINDS = {token: resource.kind for token, resource in BY_DYNAMIC_TYPE.items()}
 # Each resource by its kind.
 SCHEMAS = {resource.kind: resource for resource in RESOURCES}
 
 
 @dataclass(frozen=True)
+class Provider:
+    """The explicit provider of a plugin resource, as the state records it: its name and its arguments
+    (``apiUrl``, ``clientId``, ...), which are where that resource's credentials come from."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
 class Pending:
-    """One operation the cut-short run left pending in the state."""
+    """One operation the cut-short run left pending in the state; ``inputs`` under the declared names
+    (``project_id``), whichever door's resource it is."""
 
     op: str  # creating, updating, deleting, ...
     urn: str
@@ -74,11 +94,29 @@ class Pending:
     resource_id: str | None = None
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    provider: Provider | None = None
+
+    @property
+    def recorded(self) -> Recorded | None:
+        """Which of this package's resources it is, and through which door; None for another provider's."""
+        return in_state(self.type)
 
     @property
     def kind(self) -> str | None:
         """``project``/``client``/``reference``, or None for another provider's resource."""
-        return KINDS.get(self.type)
+        recorded = self.recorded
+        return recorded.resource.kind if recorded is not None else None
+
+    @property
+    def is_provider(self) -> bool:
+        """Whether it is a provider of the plugin door: nothing on the server, nothing to recover."""
+        return self.type == PLUGIN_PROVIDER_TYPE
+
+    @property
+    def connection(self) -> Mapping[str, Any] | None:
+        """A dynamic resource's ``connection`` input (the plugin door has none: an explicit provider instead)."""
+        connection = self.inputs.get(CONNECTION)
+        return connection if isinstance(connection, dict) else None
 
     @property
     def name(self) -> str:
@@ -86,6 +124,13 @@ class Pending:
 
     def describe(self) -> str:
         return f"{self.name} ({self.type.rsplit(':', 1)[-1] if self.kind else self.type})"
+
+
+def _declared(resource: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A state record's ``inputs`` or ``outputs`` under the declared names; {} for another provider's."""
+    recorded = in_state(resource.get("type"))
+    values = resource.get(key)
+    return recorded.declared(values) if recorded is not None and isinstance(values, Mapping) else {}
 
 
 @dataclass(frozen=True)
@@ -137,11 +182,33 @@ def pending_operations(deployment: Mapping[str, Any]) -> list[Pending]:
     found = []
     for operation in deployment.get("pending_operations") or []:
         resource = operation.get("resource") or {}
+        inputs = _declared(resource, "inputs") if in_state(resource.get("type")) else resource.get("inputs") or {}
         found.append(Pending(op=str(operation.get("type", "")), urn=str(resource.get("urn", "")),
-                             type=str(resource.get("type", "")), inputs=resource.get("inputs") or {},
+                             type=str(resource.get("type", "")), inputs=inputs,
                              resource_id=resource.get("id") or None, parent=resource.get("parent") or None,
-                             dependencies=tuple(resource.get("dependencies") or ())))
+                             dependencies=tuple(resource.get("dependencies") or ()),
+                             provider=explicit_provider(deployment, resource)))
     return found
+
+
+def explicit_provider(deployment: Mapping[str, Any], resource: Mapping[str, Any]) -> Provider | None:
+    """The explicit provider of a plugin resource, with its arguments as the state records them; None for the
+    default provider (whose settings are the stack config, as the dynamic door's are) and for other resources.
+
+    A resource records its provider as ``<provider URN>::<provider id>``; the engine names a default provider
+    ``default`` or ``default_<version>``, as the plugin door tells them apart."""
+    recorded = in_state(resource.get("type"))
+    reference = resource.get("provider")
+    if recorded is None or not recorded.plugin or not isinstance(reference, str) or "::" not in reference:
+        return None
+    urn = reference.rsplit("::", 1)[0]
+    name = urn.rsplit("::", 1)[-1]
+    if name.startswith("default"):
+        return None
+    found = next((r for r in deployment.get("resources") or []
+                  if r.get("urn") == urn and r.get("type") == PLUGIN_PROVIDER_TYPE), None)
+    args = (found or {}).get("inputs")
+    return Provider(name, args if isinstance(args, Mapping) else {})
 
 
 def earliest_start(deployment: Mapping[str, Any], pending: Pending) -> datetime | None:
@@ -172,11 +239,11 @@ def managed_ids(deployment: Mapping[str, Any]) -> set[str]:
     records += [op.get("resource") or {} for op in deployment.get("pending_operations") or []
                 if op.get("type") != "creating"]
     for resource in records:
-        if resource.get("type") not in KINDS:
+        if in_state(resource.get("type")) is None:
             continue
         if resource.get("id"):
             ids.add(str(resource["id"]))
-        write_client = (resource.get("outputs") or {}).get("client_id")
+        write_client = _declared(resource, "outputs").get("client_id")
         if isinstance(write_client, str) and write_client:
             ids.add(write_client)
     return ids
@@ -186,10 +253,9 @@ def referenced_projects(deployment: Mapping[str, Any]) -> set[str]:
     """Project ids that resources in the state point at (e.g. a hard-coded ``project_id``)."""
     found = set()
     for resource in deployment.get("resources") or []:
-        if resource.get("type") in KINDS:
-            for values in (resource.get("inputs") or {}, resource.get("outputs") or {}):
-                if isinstance(values.get("project_id"), str):
-                    found.add(values["project_id"])
+        for values in (_declared(resource, "inputs"), _declared(resource, "outputs")):
+            if isinstance(values.get("project_id"), str):
+                found.add(values["project_id"])
     return found
 
 
@@ -306,7 +372,7 @@ def _project_deletions(view: ServerView, project: Candidate, since: datetime,
 
 
 def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_source: str,
-                  api_for: Callable[[Mapping[str, Any]], ManageApi], *, exact_since: bool = False,
+                  api_for: Callable[[Pending], ManageApi], *, exact_since: bool = False,
                   locks: list[StackLock] | None = None) -> Plan:
     """Everything recover would do, found without changing anything.
 
@@ -322,6 +388,8 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
         if pending.op != "creating":
             if pending.kind is not None:
                 plan.other_pending.append(pending)
+        elif pending.is_provider:
+            plan.other_pending.append(pending)  # made in the engine, nothing on the server
         elif pending.kind is None:
             plan.foreign_creates.append(pending)
         else:
@@ -361,7 +429,7 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
                 f"the state already holds {pending.describe()}, created {again:%Y-%m-%dT%H:%M:%SZ}: a pulumi up "
                 "ran after the cut-short one and created it again. What the cut-short run left, if anything, is "
                 "older than the window; if you know when that run started, run recover with --since TIME")
-        api = api_for(pending.inputs)
+        api = api_for(pending)
         groups.setdefault(f"{api.credentials.api_url}|{api.credentials.client_id}|"
                           f"{_match_key(pending.kind or '', pending.inputs)}", []).append(pending)
         views.setdefault(api.credentials, ServerView(api))
@@ -370,11 +438,11 @@ def plan_recovery(deployment: Mapping[str, Any], since: datetime | None, since_s
     # What the answered creates made is theirs: never a match for another pending create.
     made = {str(pending.resource_id) for pending in answered}
     for pending in answered:
-        api = api_for(pending.inputs)
+        api = api_for(pending)
         view = views.setdefault(api.credentials, ServerView(api))
         plan.findings.append(_answered_finding(view, pending, managed | {api.credentials.client_id}, pointed_at))
     for group in groups.values():
-        api = api_for(group[0].inputs)
+        api = api_for(group[0])
         view = views[api.credentials]
         since = min(windows[pending.urn] for pending in group)  # any of the group may have made any match
         # The credentials' own client is never a candidate: recover must not lock itself out.
@@ -443,14 +511,14 @@ def _deleting(view: ServerView, finding: Finding, match: Candidate, exclude: set
 # -- acting ---------------------------------------------------------------------------------------
 
 
-def execute(plan: Plan, api_for: Callable[[Mapping[str, Any]], ManageApi]) -> bool:
+def execute(plan: Plan, api_for: Callable[[Pending], ManageApi]) -> bool:
     """Delete what the plan says, each object once; a 404 counts as done. Stops a project's deletions at the
     first failure (its client must go before the project). Returns whether everything went."""
     ok = True
     for finding in plan.findings:
         if finding.outcome != "found":
             continue
-        api = api_for(finding.pending.inputs)
+        api = api_for(finding.pending)
         for deletion in finding.deletions:
             delete = {"project": api.delete_project, "client": api.delete_client,
                       "reference": api.delete_reference}[deletion.kind]
@@ -513,14 +581,18 @@ def _choose_since(args: argparse.Namespace, stack: PulumiStack,
     return None, ""
 
 
-def _api_factory(sources: Sources, secrets: list[str]) -> Callable[[Mapping[str, Any]], ManageApi]:
-    """Credentials resolved as the provider resolves them: the resource's connection, then ``sources`` (the
-    stack config, then the environment)."""
+def _api_factory(sources: Sources, secrets: list[str]) -> Callable[[Pending], ManageApi]:
+    """Credentials resolved as the resource's provider resolves them: a dynamic resource's connection, then
+    ``sources`` (the stack config, then the environment); a plugin resource's explicit provider's arguments,
+    then the environment; a plugin resource of the default provider, ``sources``."""
     cache: dict[Credentials, ManageApi] = {}
 
-    def api_for(inputs: Mapping[str, Any]) -> ManageApi:
-        connection = inputs.get(CONNECTION)
-        api = manage_api(sources=sources.with_connection(connection if isinstance(connection, dict) else None))
+    def api_for(pending: Pending) -> ManageApi:
+        if pending.provider is not None:
+            chosen = Sources.of_provider(pending.provider.args, pending.provider.name, sources.environ)
+        else:
+            chosen = sources.with_connection(pending.connection)
+        api = manage_api(sources=chosen)
         if api.credentials not in cache:
             secrets.append(api.credentials.client_secret)
             cache[api.credentials] = api
@@ -634,8 +706,9 @@ def _describe_plan(plan: Plan, stale: list[StackLock], out: _Output) -> None:
         what = {
             "updating": "the next pulumi up sends the same PATCH again (safe to repeat)",
             "deleting": "the next pulumi up or destroy deletes it again (an object already gone counts as deleted)",
+            "creating": "a provider is made by the engine, nothing on the server; the next pulumi up makes it again",
         }.get(pending.op, "dropped with the others")
-        noun = {"updating": "update", "deleting": "delete"}.get(pending.op, pending.op)
+        noun = {"updating": "update", "deleting": "delete", "creating": "create"}.get(pending.op, pending.op)
         out.say(f"Pending {noun} of {pending.describe()}: {what}; "
                 "the refresh below reads it afresh.")
 

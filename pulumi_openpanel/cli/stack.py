@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from pulumi_openpanel.core.schema import PLUGIN_PACKAGE, PLUGIN_PROVIDER_TYPE
 from pulumi_openpanel.errors import PulumiCommandError, redact
 
 # Pulumi's marker of a secret value in an exported deployment.
@@ -182,12 +183,10 @@ class PulumiStack:
         return reveal(deployment) if show_secrets else deployment
 
     def recorded_configs(self) -> list[dict[str, Any]]:
-        """The stack config the state recorded for the dynamic providers (one per provider resource, usually
-        one), secrets decrypted; empty when no ``pulumi up`` has recorded one yet."""
-        resources = self.deployment(show_secrets=True).get("resources") or []
-        return [dict(resource["inputs"]) for resource in resources
-                if isinstance(resource, dict) and resource.get("type") == DYNAMIC_PROVIDER_TYPE
-                and isinstance(resource.get("inputs"), dict)]
+        """The stack config the state recorded for the dynamic providers and the plugin's default providers
+        (one per provider resource, usually one), keyed ``openpanel:<setting>``, secrets decrypted; empty when
+        no ``pulumi up`` has recorded one yet."""
+        return recorded_configs(self.deployment(show_secrets=True))
 
     def history(self) -> list[dict[str, Any]]:
         """``pulumi stack history --json``: newest first. A file backend records a run only when it ends, so
@@ -249,6 +248,24 @@ class PulumiStack:
         """``pulumi refresh --clear-pending-creates``: drops the pending creates (and, like every run, the other
         pending operations), then reads every resource so the state says what the server holds."""
         self.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates", timeout=REFRESH_TIMEOUT)
+
+
+def recorded_configs(deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """:meth:`PulumiStack.recorded_configs` of an exported deployment. A dynamic provider records the whole
+    stack config; the plugin's default provider (``default`` or ``default_<version>``) records its
+    ``openpanel:*`` keys without their namespace (``apiUrl``), which are given it back here. An explicit plugin
+    provider records its arguments, not the stack config: it is left out."""
+    found = []
+    for resource in deployment.get("resources") or []:
+        inputs = resource.get("inputs") if isinstance(resource, dict) else None
+        if not isinstance(inputs, dict):
+            continue
+        if resource.get("type") == DYNAMIC_PROVIDER_TYPE:
+            found.append(dict(inputs))
+        elif (resource.get("type") == PLUGIN_PROVIDER_TYPE
+              and str(resource.get("urn", "")).rsplit("::", 1)[-1].startswith("default")):
+            found.append({f"{PLUGIN_PACKAGE}:{key}": value for key, value in inputs.items()})
+    return found
 
 
 def _read_lock(path: Path) -> StackLock:

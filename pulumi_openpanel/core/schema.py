@@ -130,6 +130,14 @@ class Out:
 DYNAMIC_MODULE = "openpanel"
 DYNAMIC_TYPE_PREFIX = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:"
 
+# The provider plugin's package and module (pulumi_openpanel/plugin/): its resources' type tokens are
+# ``openpanel:index:<name>`` in every language, its state records their properties camelCase (:func:`camel`),
+# and its provider resources (a stack's default one, each explicit one) are ``pulumi:providers:openpanel``.
+PLUGIN_PACKAGE = "openpanel"
+PLUGIN_MODULE = "index"
+PLUGIN_TYPE_PREFIX = f"{PLUGIN_PACKAGE}:{PLUGIN_MODULE}:"
+PLUGIN_PROVIDER_TYPE = f"pulumi:providers:{PLUGIN_PACKAGE}"
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -146,6 +154,11 @@ class Resource:
         """The type token of the dynamic door's class for this resource, as states record it
         (``pulumi-python:dynamic/openpanel:Project``)."""
         return DYNAMIC_TYPE_PREFIX + self.name
+
+    @property
+    def plugin_type(self) -> str:
+        """The type token of the provider plugin's resource, as states record it (``openpanel:index:Project``)."""
+        return PLUGIN_TYPE_PREFIX + self.name
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -350,6 +363,51 @@ def camel(name: str) -> str:
     """A declared name as the wire and every language but Python spell it: ``project_id`` -> ``projectId``.
     The Manage API's models (models.py) and the provider plugin's schema both take their names from it."""
     return to_camel(name)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A resource as a stack records it: which resource, and through which door, so how the state (and the
+    program) spells its properties. The dynamic door records the declared names (``project_id``); the
+    plugin door records them camelCase (``projectId``), as every language but Python writes them.
+
+    What reads a stack's resources (``recover``, the policy pack) reads them through this, so that both doors'
+    resources mean the same to it.
+    """
+
+    resource: Resource
+    plugin: bool
+
+    @property
+    def type(self) -> str:
+        """The type token the state records."""
+        return self.resource.plugin_type if self.plugin else self.resource.dynamic_type
+
+    def spell(self, name: str) -> str:
+        """A declared name as this door's state and programs spell it: ``projectId`` or ``project_id``."""
+        return camel(name) if self.plugin else name
+
+    def declared(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A recorded inputs or outputs dict under the declared names; any other name (``__provider``,
+        ``adopt``, ``connection``) as it is."""
+        if not self.plugin:
+            return dict(values)
+        renamed = {camel(name): name for name in self.resource.names}
+        return {renamed.get(key, key): value for key, value in values.items()}
+
+
+# Each resource as a state records it, by the type token of either door.
+BY_RECORDED_TYPE: dict[str, Recorded] = {
+    recorded.type: recorded
+    for resource in RESOURCES
+    for recorded in (Recorded(resource, plugin=False), Recorded(resource, plugin=True))
+}
+
+
+def in_state(type_token: str | None) -> Recorded | None:
+    """This package's resource a state's type token stands for, and how its names are spelt there; None for
+    any other type (another provider's resource, a provider, the stack)."""
+    return BY_RECORDED_TYPE.get(type_token or "")
 
 
 def kind_of(name: str) -> str:

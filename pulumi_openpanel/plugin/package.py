@@ -20,10 +20,12 @@ from pydantic import BaseModel
 from pulumi_openpanel.api import models
 from pulumi_openpanel.api.settings import CREDENTIALS, DEFAULT_API_URL, TUNING
 from pulumi_openpanel.core import lookups
-from pulumi_openpanel.core.schema import RESOURCES, Resource, camel
+from pulumi_openpanel.core.schema import PLUGIN_MODULE, PLUGIN_PACKAGE, PLUGIN_TYPE_PREFIX, RESOURCES, Resource, camel
 
-NAME = "openpanel"
-MODULE = "index"
+# The package's name and module, as core/schema.py declares them beside the dynamic door's (what reads a
+# stack's resources knows both doors' tokens from there).
+NAME = PLUGIN_PACKAGE
+MODULE = PLUGIN_MODULE
 DISPLAY_NAME = "OpenPanel"
 # The Python SDK generated from the schema: the name `pulumi_openpanel` is the dynamic door's.
 PYTHON_PACKAGE = "pulumi_openpanel_plugin"
@@ -34,10 +36,10 @@ GO_IMPORT_BASE = "github.com/pulumi-openpanel/pulumi-openpanel/sdk/go/openpanel"
 
 def token(name: str) -> str:
     """The type token of a resource, type or function of the package: ``openpanel:index:Project``."""
-    return f"{NAME}:{MODULE}:{name}"
+    return PLUGIN_TYPE_PREFIX + name
 
 
-BY_TOKEN: dict[str, Resource] = {token(resource.name): resource for resource in RESOURCES}
+BY_TOKEN: dict[str, Resource] = {resource.plugin_type: resource for resource in RESOURCES}
 
 
 @dataclass(frozen=True)

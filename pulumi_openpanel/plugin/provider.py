@@ -46,7 +46,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.run import ENGINE_CANCELLED, this_run
-from pulumi_openpanel.api.settings import CREDENTIALS, is_client_id, normalize_api_url
+from pulumi_openpanel.api.settings import is_client_id, normalize_api_url
 from pulumi_openpanel.api.sources import Sources, explain_recorded
 from pulumi_openpanel.core.client import ClientCore
 from pulumi_openpanel.core.project import ProjectCore
@@ -84,7 +84,7 @@ class OpenPanelProvider(Provider):
 
     def __init__(self, schema: str) -> None:
         self._schema = schema
-        self._settings: dict[str, str] = {}
+        self._settings: dict[str, str] = {}  # each setting given, by its name (apiUrl)
         self._explicit: str | None = None
         self._cores = {token(name): core(spell=camel) for name, core in _CORES.items()}
         self._names = {tok: Names(BY_TOKEN[tok].names) for tok in self._cores}
@@ -116,7 +116,7 @@ class OpenPanelProvider(Provider):
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         self._settings = {
-            _BY_SETTING[key].key: str(plain(value))
+            key: str(plain(value))
             for key, value in request.args.items()
             if key in _BY_SETTING and plain(value) not in (None, UNKNOWN_VALUE)
         }
@@ -129,12 +129,9 @@ class OpenPanelProvider(Provider):
         """Where the settings come from: an explicit provider's arguments (then the environment), or the default
         provider's stack config (then the environment), as the dynamic door reads them."""
         if self._explicit is None:
-            return Sources(None, self._settings, recorded=recorded)
-        connection = {wire: self._settings.get(key) for wire, _, key, _ in CREDENTIALS.values()}
-        named = {wire: f"argument {wire} of provider {self._explicit!r}" for wire, _, _, _ in CREDENTIALS.values()}
-        tuning = {key: value for key, value in self._settings.items() if key not in {k for _, _, k, _ in
-                                                                                     CREDENTIALS.values()}}
-        return Sources(connection, tuning, given_as=named)
+            return Sources(None, {_BY_SETTING[name].key: value for name, value in self._settings.items()},
+                           recorded=recorded)
+        return Sources.of_provider(self._settings, self._explicit)
 
     def _api(self, *, recorded: bool = False) -> ManageApi:
         return manage_api(sources=self._sources(recorded=recorded))

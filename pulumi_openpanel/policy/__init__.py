@@ -15,6 +15,9 @@ the one given by name in the pack's ``initial_config`` or in a ``--policy-pack-c
 wins. The pack shipped with this package (its directory is what ``pulumi-openpanel policy-pack``
 prints) runs all of them, advisory.
 
+Each applies to the resources of both doors: the Python package's dynamic resources and the provider
+plugin's ``openpanel:index:*`` from any language (camelCase inputs, named so in the messages).
+
 This module needs the ``policy`` extra (its ImportError says the pip command that adds it); the rest of
 the package does not import it.
 """
@@ -43,12 +46,11 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
     raise ImportError(f"pulumi_openpanel.policy needs pulumi-policy: {install_command('policy')}",
                       name=exc.name) from exc
 
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, Recorded, Resource, in_state
 from pulumi_openpanel.policy import checks
 from pulumi_openpanel.policy.checks import (
-    CLIENT_TYPE,
     DEFAULT_PRODUCTION_STACKS,
     DEFAULT_PROJECTLESS_CLIENT_TYPES,
-    PROJECT_TYPE,
     UNKNOWN,
 )
 
@@ -93,8 +95,9 @@ def _read(container: Any, key: Any) -> Any:
     return plain(item)
 
 
-# A resource rule: the resource's validation args and its policy's config in, a message or None out.
-Rule = Callable[[ResourceValidationArgs, Mapping[str, Any]], str | None]
+# A resource rule: the resource's validation args, its inputs under the declared names, how it is recorded
+# (its door) and its policy's config in; a message or None out.
+Rule = Callable[[ResourceValidationArgs, Mapping[str, Any], Recorded, Mapping[str, Any]], str | None]
 
 
 def _config(
@@ -112,15 +115,16 @@ def _config(
 
 
 def _resource_policy(
-    name: str, description: str, resource_type: str, rule: Rule, properties: dict[str, dict[str, Any]] | None = None
+    name: str, description: str, resource: Resource, rule: Rule, properties: dict[str, dict[str, Any]] | None = None
 ) -> ResourceValidationPolicy:
-    """A policy that applies ``rule`` to every resource of ``resource_type`` and reports what it returns."""
+    """A policy that applies ``rule`` to every ``resource`` of either door and reports what it returns."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         config = _config(args, name, tuple(properties or ()))
-        if args.resource_type != resource_type:
+        door = in_state(args.resource_type)
+        if door is None or door.resource is not resource:
             return
-        message = rule(args, config)
+        message = rule(args, door.declared(plain(args.props)), door, config)
         if message is not None:
             report_violation(message, None)
 
@@ -150,29 +154,29 @@ PROJECT_ID_FROM_NAME = "openpanel-project-id-from-name"
 cors_any_origin = _resource_policy(
     "openpanel-cors-any-origin",
     "A project's cors must not allow every origin: any site could send events in its name.",
-    PROJECT_TYPE,
-    lambda args, _config: checks.cors_any_origin(args.name, plain(args.props)),
+    PROJECT,
+    lambda args, props, door, _config: checks.cors_any_origin(args.name, props, door),
 )
 
 website_without_cors = _resource_policy(
     "openpanel-website-without-cors",
     "A website project needs cors entries: OpenPanel rejects browsers' events from other origins.",
-    PROJECT_TYPE,
-    lambda args, _config: checks.website_without_cors(args.name, plain(args.props)),
+    PROJECT,
+    lambda args, props, door, _config: checks.website_without_cors(args.name, props, door),
 )
 
 root_client = _resource_policy(
     "openpanel-root-client",
     "Root clients (organization-wide admin credentials) do not belong in a program.",
-    CLIENT_TYPE,
-    lambda args, _config: checks.root_client(args.name, plain(args.props)),
+    CLIENT,
+    lambda args, props, door, _config: checks.root_client(args.name, props, door),
 )
 
 client_without_project = _resource_policy(
     "openpanel-client-without-project",
     "A write client needs a project_id: without one it writes to every project of the organization.",
-    CLIENT_TYPE,
-    lambda args, config: checks.client_without_project(args.name, plain(args.props), _client_types(config)),
+    CLIENT,
+    lambda args, props, door, config: checks.client_without_project(args.name, props, _client_types(config), door),
     {
         "clientTypes": {
             "type": "array",
@@ -186,9 +190,9 @@ client_without_project = _resource_policy(
 production_unprotected = _resource_policy(
     "openpanel-production-unprotected",
     "Projects of production stacks must be protected against deletion.",
-    PROJECT_TYPE,
-    lambda args, config: checks.production_unprotected(
-        args.name, checks.stack_of(args.urn), bool(args.opts.protect), checks.production_pattern(config)
+    PROJECT,
+    lambda args, _props, door, config: checks.production_unprotected(
+        args.name, checks.stack_of(args.urn), bool(args.opts.protect), checks.production_pattern(config), door
     ),
     {
         "stackPattern": {
@@ -202,8 +206,8 @@ production_unprotected = _resource_policy(
 unsafe_revenue_tracking = _resource_policy(
     "openpanel-unsafe-revenue-tracking",
     "allow_unsafe_revenue_tracking lets anyone who can send events report revenue.",
-    PROJECT_TYPE,
-    lambda args, _config: checks.unsafe_revenue_tracking(args.name, plain(args.props)),
+    PROJECT,
+    lambda args, props, door, _config: checks.unsafe_revenue_tracking(args.name, props, door),
 )
 
 project_id_from_name = StackValidationPolicy(

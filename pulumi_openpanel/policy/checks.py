@@ -9,6 +9,12 @@ tested on their own.
 
 Every message says why the setting hurts in practice and what to write instead: it is what a reviewer
 sees in ``pulumi preview``.
+
+Both doors' resources are checked alike: the dynamic door's (Python programs) and the provider plugin's
+(``openpanel:index:*``, from any language), whose inputs are spelt camelCase. The rules read
+``props`` under the declared names (:meth:`~pulumi_openpanel.core.schema.Recorded.declared`); ``door`` is how
+the resource is recorded, so a message names a property as its program writes it (``projectId`` or
+``project_id``). Without a ``door``, the dynamic door's (Python's) spelling.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE
+from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE, Recorded, in_state
 from pulumi_openpanel.core.slug import slugify
 
+# The dynamic door's type tokens (the plugin's are ``Resource.plugin_type``; :func:`in_state` knows both).
 PROJECT_TYPE = PROJECT.dynamic_type
 CLIENT_TYPE = CLIENT.dynamic_type
 REFERENCE_TYPE = REFERENCE.dynamic_type
@@ -49,6 +56,19 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
+def written(name: str, door: Recorded | None = None) -> str:
+    """A declared input's name as the resource's program writes it: ``projectId`` for the plugin door."""
+    return door.spell(name) if door is not None else name
+
+
+def _setting(name: str, value: str, door: Recorded | None) -> str:
+    """How a program sets an input, in the fix a message suggests: ``project_id=web.id`` in Python's
+    keywords for the dynamic door, ``projectId: web.id`` for the plugin's (whatever the language)."""
+    if door is not None and door.plugin:
+        return f"{written(name, door)}: {value}"
+    return f"{name}={value}"
+
+
 def _known_strings(value: Any) -> list[str]:
     """The entries of a list input that are known strings (unknown entries are left out)."""
     if not isinstance(value, list):
@@ -70,13 +90,13 @@ def allows_any_origin(entry: str) -> bool:
     return "*" in host and not any(character.isalnum() for character in host)
 
 
-def _suggested_cors(props: Mapping[str, Any]) -> str:
+def _suggested_cors(props: Mapping[str, Any], door: Recorded | None) -> str:
     domain = props.get("domain")
     origin = domain if isinstance(domain, str) and domain else "https://example.com"
-    return f'cors=["{origin}"]'
+    return _setting("cors", f'["{origin}"]', door)
 
 
-def cors_any_origin(name: str, props: Mapping[str, Any]) -> str | None:
+def cors_any_origin(name: str, props: Mapping[str, Any], door: Recorded | None = None) -> str | None:
     """A project whose cors lets every site send events in its name."""
     wide = [entry for entry in _known_strings(props.get("cors")) if allows_any_origin(entry)]
     if not wide:
@@ -85,12 +105,12 @@ def cors_any_origin(name: str, props: Mapping[str, Any]) -> str | None:
     return (
         f'Project "{name}" allows any origin in cors ({listed}): any website can send events in this '
         "project's name with the public client id from your page, filling its analytics with made-up "
-        f"visitors. List the origins that serve your site instead, e.g. {_suggested_cors(props)} "
+        f"visitors. List the origins that serve your site instead, e.g. {_suggested_cors(props, door)} "
         '(or "*.example.com" for its subdomains).'
     )
 
 
-def website_without_cors(name: str, props: Mapping[str, Any]) -> str | None:
+def website_without_cors(name: str, props: Mapping[str, Any], door: Recorded | None = None) -> str | None:
     """A website project that no browser can send events to."""
     types = props.get("types")
     if not isinstance(types, list) or "website" not in types:
@@ -104,11 +124,11 @@ def website_without_cors(name: str, props: Mapping[str, Any]) -> str | None:
         f'Project "{name}" is a website project with no cors entries{no_domain}: browsers send events '
         "without a client secret, and OpenPanel accepts those only from an origin listed in cors, so "
         f"every event from your site would be rejected. Set cors to the site's origins, e.g. "
-        f"{_suggested_cors(props)}."
+        f"{_suggested_cors(props, door)}."
     )
 
 
-def root_client(name: str, props: Mapping[str, Any]) -> str | None:
+def root_client(name: str, props: Mapping[str, Any], door: Recorded | None = None) -> str | None:
     """A root client declared in a program."""
     if props.get("type") != "root":
         return None
@@ -122,7 +142,8 @@ def root_client(name: str, props: Mapping[str, Any]) -> str | None:
 
 
 def client_without_project(
-    name: str, props: Mapping[str, Any], types: Collection[str] = DEFAULT_PROJECTLESS_CLIENT_TYPES
+    name: str, props: Mapping[str, Any], types: Collection[str] = DEFAULT_PROJECTLESS_CLIENT_TYPES,
+    door: Recorded | None = None,
 ) -> str | None:
     """A client of one of ``types`` (write by default) that acts for the whole organization."""
     client_type = props.get("type", "write")  # the provider's default
@@ -135,9 +156,9 @@ def client_without_project(
         return None
     reach = "send events to" if client_type == "write" else "read the data of"
     return (
-        f'Client "{name}" is a {client_type} client without project_id: it can {reach} every project of '
-        "the organization, today's and those created later, so one leaked secret exposes them all. Give it "
-        "the one project it serves, e.g. project_id=web.id."
+        f'Client "{name}" is a {client_type} client without {written("project_id", door)}: it can {reach} every '
+        "project of the organization, today's and those created later, so one leaked secret exposes them all. "
+        f"Give it the one project it serves, e.g. {_setting('project_id', 'web.id', door)}."
     )
 
 
@@ -158,7 +179,8 @@ def production_pattern(config: Mapping[str, Any]) -> re.Pattern[str]:
         raise ValueError(f"stackPattern {pattern!r} is not a valid regular expression: {exc}") from exc
 
 
-def production_unprotected(name: str, stack: str, protected: bool, pattern: re.Pattern[str]) -> str | None:
+def production_unprotected(name: str, stack: str, protected: bool, pattern: re.Pattern[str],
+                           door: Recorded | None = None) -> str | None:
     """A project of a production stack that a stray destroy or replacement would delete."""
     if protected or not pattern.search(stack):
         return None
@@ -166,17 +188,18 @@ def production_unprotected(name: str, stack: str, protected: bool, pattern: re.P
         f'Project "{name}" is not protected in production stack "{stack}": a stray pulumi destroy, or a '
         "replacement (a change of types), deletes it; OpenPanel purges its events 24 hours later, and a "
         "project created again gets a different id, so every app and client using the old one breaks. "
-        "Declare it with opts=pulumi.ResourceOptions(protect=True)."
+        + ("Declare it with the protect resource option (protect: true)." if door is not None and door.plugin
+           else "Declare it with opts=pulumi.ResourceOptions(protect=True).")
     )
 
 
-def unsafe_revenue_tracking(name: str, props: Mapping[str, Any]) -> str | None:
+def unsafe_revenue_tracking(name: str, props: Mapping[str, Any], door: Recorded | None = None) -> str | None:
     """A project that takes revenue from senders without a client secret."""
     if props.get("allow_unsafe_revenue_tracking") is not True:
         return None
     return (
-        f'Project "{name}" sets allow_unsafe_revenue_tracking: OpenPanel then takes revenue from events '
-        "sent without a client secret, so anyone who can send events from an allowed origin (any visitor's "
+        f'Project "{name}" sets {written("allow_unsafe_revenue_tracking", door)}: OpenPanel then takes revenue from '
+        "events sent without a client secret, so anyone who can send events from an allowed origin (any visitor's "
         "browser, or any site at all with a * in cors) can report made-up revenue. Send revenue from your "
         "backend with a write client's secret and leave the flag off."
     )
@@ -184,7 +207,8 @@ def unsafe_revenue_tracking(name: str, props: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class StackResource:
-    """What the stack-wide guardrail needs of one resource: its type, name, URN and plain inputs."""
+    """What the stack-wide guardrail needs of one resource: its type, name, URN and plain inputs (as recorded:
+    camelCase for the plugin door's resources)."""
 
     type: str
     name: str
@@ -203,35 +227,36 @@ def project_ids_from_names(resources: Iterable[StackResource]) -> list[tuple[str
     """
     expected: dict[str, tuple[str, str]] = {}
     adopted: set[str] = set()
-    listed = list(resources)
-    for resource in listed:
-        if resource.type != PROJECT_TYPE:
+    listed = [(resource, door, door.declared(resource.props)) for resource in resources
+              for door in [in_state(resource.type)] if door is not None]
+    for resource, door, props in listed:
+        if door.resource is not PROJECT:
             continue
-        adopt = resource.props.get("adopt")
+        adopt = props.get("adopt")
         if isinstance(adopt, str) and adopt:
             adopted.add(adopt)
             continue
-        project_name = resource.props.get("name")
+        project_name = props.get("name")
         if adopt is UNKNOWN or not isinstance(project_name, str):
             continue
         slug = slugify(project_name)
         if slug:
             expected.setdefault(slug, (resource.name, project_name))
     found: list[tuple[str, str]] = []
-    for resource in listed:
-        if resource.type not in (CLIENT_TYPE, REFERENCE_TYPE):
+    for resource, door, props in listed:
+        if door.resource not in (CLIENT, REFERENCE):
             continue
-        project_id = resource.props.get("project_id")
+        project_id = props.get("project_id")
         if not isinstance(project_id, str) or project_id not in expected or project_id in adopted:
             continue
         project, project_name = expected[project_id]
-        kind = resource.type.rsplit(":", 1)[-1]
+        kind = door.resource.name
         found.append((
             resource.urn,
-            f'{kind} "{resource.name}" has project_id "{project_id}", the id project "{project}" would get from '
-            f'its name "{project_name}"; but OpenPanel gives that id only while no project anywhere has it '
-            "(other organizations' and those deleted in the last 24 hours count), and adds a random suffix "
+            f'{kind} "{resource.name}" has {written("project_id", door)} "{project_id}", the id project "{project}" '
+            f'would get from its name "{project_name}"; but OpenPanel gives that id only while no project anywhere '
+            "has it (other organizations' and those deleted in the last 24 hours count), and adds a random suffix "
             f"otherwise ({project_id}-4821), so this {kind.lower()} would land on another project or on none. "
-            "Pass that Project's id output instead (project_id=<the Project>.id).",
+            f"Pass that Project's id output instead ({_setting('project_id', '<the Project>.id', door)}).",
         ))
     return found

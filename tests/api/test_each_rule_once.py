@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import json
 from pathlib import Path
 
 import httpx
@@ -27,8 +28,9 @@ from pulumi_openpanel.api.settings import (
 from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli import doctor, recover
 from pulumi_openpanel.client import Client
-from pulumi_openpanel.core.schema import CLIENT, PROJECT, REFERENCE, RESOURCES, Resource
+from pulumi_openpanel.core.schema import BY_RECORDED_TYPE, CLIENT, PROJECT, REFERENCE, RESOURCES, Resource, in_state
 from pulumi_openpanel.errors import ApiRootError, AuthenticationError, NotFoundError, RateLimitedError, TransportError
+from pulumi_openpanel.plugin import package
 from pulumi_openpanel.policy import checks
 from pulumi_openpanel.project import Project
 from pulumi_openpanel.reference import Reference
@@ -60,11 +62,46 @@ def test_each_resource_type_token_is_declared_once_in_the_schema() -> None:
         # What the Pulumi SDK makes of the class statement is what the schema says states record.
         assert f"pulumi-python:{cls._resource_type_name}" == resource.dynamic_type
     tokens = {resource.kind: resource.dynamic_type for resource in RESOURCES}
-    assert {token: kind for kind, token in tokens.items()} == recover.KINDS
+    for token, recorded in BY_RECORDED_TYPE.items():  # recover knows each door's token from the one table
+        assert recover.Pending("creating", f"urn:pulumi:dev::p::{token}::x", token, {}).kind == recorded.resource.kind
     assert list(tokens.values()) == [checks.PROJECT_TYPE, checks.CLIENT_TYPE, checks.REFERENCE_TYPE]
     spelled = [path.relative_to(PACKAGE).as_posix() for path in _modules()
                if "pulumi-python:dynamic" in path.read_text(encoding="utf-8")]
     assert spelled == ["core/schema.py"]
+
+
+def test_every_type_token_a_state_records_leads_to_its_resource_and_its_spelling() -> None:
+    """Both doors' tokens, from one table: the plugin's are those of its generated schema, whose property names
+    are what the lookup spells; the plugin's own table of tokens is that one."""
+    plugin_schema = json.loads((PACKAGE.parent / "provider" / "schema.json").read_text(encoding="utf-8"))["resources"]
+    for resource in RESOURCES:
+        dynamic, plugin = in_state(resource.dynamic_type), in_state(resource.plugin_type)
+        assert dynamic is not None and dynamic.resource is resource and not dynamic.plugin
+        assert plugin is not None and plugin.resource is resource and plugin.plugin
+        assert {plugin.spell(name) for name in resource.names} == set(plugin_schema[resource.plugin_type]["properties"])
+        assert {dynamic.spell(name) for name in resource.names} == set(resource.names)
+    plugin_tokens = {token: recorded.resource for token, recorded in BY_RECORDED_TYPE.items() if recorded.plugin}
+    assert set(plugin_schema) == set(plugin_tokens)
+    assert plugin_tokens == package.BY_TOKEN
+    assert package.token("getProject") == "openpanel:index:getProject"
+    for other in ("pulumi:providers:openpanel", "pulumi:pulumi:Stack", "aws:s3/bucket:Bucket", "", None):
+        assert in_state(other) is None
+
+
+def test_a_recorded_dict_reads_as_the_declared_names() -> None:
+    recorded = {"projectId": "web", "organizationId": "org", "type": "write", "__provider": "x", "adopt": "c-1"}
+    client = in_state("openpanel:index:Client")
+    assert client is not None
+    assert client.declared(recorded) == {"project_id": "web", "organization_id": "org", "type": "write",
+                                         "__provider": "x", "adopt": "c-1"}
+    project = in_state("openpanel:index:Project")
+    assert project is not None
+    assert project.declared({"clientId": "c", "clientSecret": "s", "allowUnsafeRevenueTracking": True}) == {
+        "client_id": "c", "client_secret": "s", "allow_unsafe_revenue_tracking": True}
+    # The dynamic door's state is already declared names; a camelCase name there is not one of them.
+    dynamic = in_state(CLIENT.dynamic_type)
+    assert dynamic is not None and dynamic.declared({"project_id": "web", "projectId": "x"}) == {
+        "project_id": "web", "projectId": "x"}
 
 
 # -- creation fields --------------------------------------------------------------------------------------

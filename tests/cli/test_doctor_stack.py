@@ -206,3 +206,33 @@ def test_the_environment_alone_and_why(doctor_project: DoctorProject, openpanel:
         assert payload["stack"] is None
         assert payload["settings"]["client_secret"]["source"] == "environment variable OPENPANEL_CLIENT_SECRET"
     assert "no stack named 'nosuch'" in cases["could not read the stack config"].payload["config"]
+
+
+@pytest.mark.parametrize("runtime", ["nodejs", "yaml"])
+def test_a_project_in_another_language_is_read_the_same(pulumi_bin: Path, tmp_path: Path,
+                                                        openpanel: OpenPanelTarget, runtime: str) -> None:
+    """A program of the provider plugin (TypeScript, YAML...) has the same `openpanel:*` stack config, which the
+    default provider reads: doctor reads it through `pulumi config` alone, with no Python runtime or
+    virtualenv in the project."""
+    home = tmp_path / "home"
+    home.mkdir()
+    directory = tmp_path / "scratch" / "project"
+    directory.mkdir(parents=True)
+    (directory / "Pulumi.yaml").write_text(f"name: openpanel-{runtime}\nruntime: {runtime}\n")
+    project = PulumiProject(directory, pulumi_bin, tmp_path / "scratch", stack=STACK, env={"HOME": str(home)})
+    project.init_stack()
+    project.set_config({"openpanel:apiUrl": openpanel.api_url, "openpanel:clientId": openpanel.client_id,
+                        "openpanel:clientSecret": openpanel.client_secret, **_pacing(openpanel)},
+                       secret=["openpanel:clientSecret"])
+
+    done = subprocess.run([sys.executable, "-m", "pulumi_openpanel.cli", "doctor", "--timeout", "5", "--json"],
+                          cwd=directory, env={**project.env, "HOME": str(home)}, capture_output=True, text=True,
+                          timeout=180, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["ok"] is True and payload["stack"] == STACK
+    assert payload["settings"]["client_id"] == {"value": openpanel.client_id,
+                                                "source": source("openpanel:clientId"), "set": True}
+    assert payload["settings"]["client_secret"]["source"] == source("openpanel:clientSecret")
+    assert openpanel.client_secret not in done.stdout + done.stderr

@@ -113,3 +113,25 @@ def test_doctor_names_a_recorded_secret_that_differs_without_showing_either(
             "today's for openpanel:clientSecret") in done.stdout
     assert "usable: yes" in done.stdout
     assert old_secret not in done.stdout + done.stderr and openpanel.client_secret not in done.stdout + done.stderr
+
+
+def test_a_plugin_stacks_default_provider_records_its_config_too() -> None:
+    """A stack of the provider plugin records the stack config as its default provider's inputs, without the
+    `openpanel:` namespace: doctor compares those as it compares the dynamic provider's; an explicit plugin
+    provider's arguments are no stack config and are left out."""
+    from pulumi_openpanel.cli.stack import recorded_configs
+
+    deployment = {"resources": [
+        {"urn": "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", "type": "pulumi:pulumi:Stack"},
+        {"urn": "urn:pulumi:dev::p::pulumi:providers:pulumi-python::default", "type": "pulumi:providers:pulumi-python",
+         "inputs": {"openpanel:clientId": NOT_A_UUID, "aws:region": "eu-west-1"}},
+        {"urn": "urn:pulumi:dev::p::pulumi:providers:openpanel::default_0_1_0", "type": "pulumi:providers:openpanel",
+         "inputs": {"clientId": NOT_A_UUID, "apiUrl": "https://analytics.example.com/api", "version": "0.1.0"}},
+        {"urn": "urn:pulumi:dev::p::pulumi:providers:openpanel::eu", "type": "pulumi:providers:openpanel",
+         "inputs": {"clientId": "explicit"}},
+    ]}
+
+    assert recorded_configs(deployment) == [
+        {"openpanel:clientId": NOT_A_UUID, "aws:region": "eu-west-1"},
+        {"openpanel:clientId": NOT_A_UUID, "openpanel:apiUrl": "https://analytics.example.com/api",
+         "openpanel:version": "0.1.0"}]

@@ -22,6 +22,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from pulumi_openpanel import policy
+from pulumi_openpanel.core.schema import RESOURCES, in_state
+from pulumi_openpanel.policy import checks
 from pulumi_openpanel.policy.checks import CLIENT_TYPE, PROJECT_TYPE, REFERENCE_TYPE
 
 PROJECT = PROJECT_TYPE
@@ -213,6 +215,72 @@ def test_adopted_projects_and_unknown_names_give_no_guess() -> None:
         (PROJECT, "later", {"name": UNKNOWN_STRING_VALUE}),
         (CLIENT, "a", {"name": "A", "type": "read", "project_id": "legacy"}),
     ]) == []
+
+
+# -- the plugin door's resources (any language: openpanel:index:*, camelCase inputs) --------------------
+
+PLUGIN_PROJECT, PLUGIN_CLIENT, PLUGIN_REFERENCE = (resource.plugin_type for resource in RESOURCES)
+
+
+def test_every_resource_rule_applies_to_plugin_resources_and_names_their_inputs_as_written() -> None:
+    [cors] = check(policy.cors_any_origin, PLUGIN_PROJECT, {"cors": ["*"], "domain": "https://a.b"}, name="web")
+    assert '("*")' in cors and 'cors: ["https://a.b"]' in cors and "cors=" not in cors
+    [website] = check(policy.website_without_cors, PLUGIN_PROJECT, {"types": ["website"], "cors": []}, name="shop")
+    assert 'Project "shop" is a website project' in website
+    [root] = check(policy.root_client, PLUGIN_CLIENT, {"name": "Admin", "type": "root", "projectId": "web"})
+    assert "is a root client" in root
+    [projectless] = check(policy.client_without_project, PLUGIN_CLIENT, {"name": "Ingest", "type": "write"},
+                          name="ingest")
+    assert 'Client "ingest" is a write client without projectId' in projectless
+    assert "projectId: web.id" in projectless and "project_id" not in projectless
+    [unprotected] = check(policy.production_unprotected, PLUGIN_PROJECT, {"name": "Web"}, stack="prod")
+    assert "protect: true" in unprotected and "ResourceOptions" not in unprotected
+    [revenue] = check(policy.unsafe_revenue_tracking, PLUGIN_PROJECT, {"allowUnsafeRevenueTracking": True},
+                      name="shop")
+    assert 'Project "shop" sets allowUnsafeRevenueTracking' in revenue
+
+
+def test_a_plugin_client_with_its_project_or_an_unknown_one_passes() -> None:
+    for project_id in ("web-4821", UNKNOWN_STRING_VALUE):
+        assert check(policy.client_without_project, PLUGIN_CLIENT, {"name": "C", "type": "write",
+                                                                    "projectId": project_id}) == []
+    assert len(check(policy.client_without_project, PLUGIN_CLIENT, {"name": "C"})) == 1  # write by default
+
+
+def test_plain_value_checks_spell_names_for_the_door() -> None:
+    """checks.py over plain values: the plugin's declared-named props, with its door, give its spelling;
+    without a door, the dynamic door's (Python's)."""
+    plugin_client = in_state(PLUGIN_CLIENT)
+    assert plugin_client is not None
+    found = checks.client_without_project("ingest", plugin_client.declared({"type": "write"}), door=plugin_client)
+    assert found is not None and "without projectId" in found
+    dynamic = checks.client_without_project("ingest", {"type": "write"})
+    assert dynamic is not None and "without project_id" in dynamic and "project_id=web.id" in dynamic
+
+
+def test_project_ids_from_names_across_both_doors() -> None:
+    """A plugin client or reference counting on a project's slug, whichever door declares the project."""
+    found = check_stack([
+        (PLUGIN_PROJECT, "web", {"name": "Web Shop"}),
+        (PROJECT, "ru", {"name": "Проект"}),
+        (PLUGIN_CLIENT, "reader", {"name": "R", "type": "read", "projectId": "web-shop"}),
+        (PLUGIN_REFERENCE, "launch", {"title": "Launch", "projectId": "proekt"}),
+        (CLIENT, "py-reader", {"name": "P", "type": "read", "project_id": "web-shop"}),
+        (PLUGIN_CLIENT, "scoped", {"name": "S", "type": "read", "projectId": UNKNOWN_STRING_VALUE}),
+    ])
+    assert [at for at, _ in found] == [urn(PLUGIN_CLIENT, "reader"), urn(PLUGIN_REFERENCE, "launch"),
+                                       urn(CLIENT, "py-reader")]
+    assert found[0][1].startswith('Client "reader" has projectId "web-shop"') and "projectId: <the Project>.id" in \
+        found[0][1]
+    assert found[1][1].startswith('Reference "launch" has projectId "proekt"')
+    assert found[2][1].startswith('Client "py-reader" has project_id "web-shop"') and "project_id=<the" in found[2][1]
+
+
+def test_the_plugins_provider_resource_is_left_alone() -> None:
+    props = {"type": "root", "cors": ["*"], "types": ["website"], "allowUnsafeRevenueTracking": True}
+    for rule in policy.POLICIES:
+        if isinstance(rule, ResourceValidationPolicy):
+            assert check(rule, "pulumi:providers:openpanel", props, stack="prod") == [], rule.name
 
 
 # -- what every policy shares -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ alone, and an excess of matches stops everything.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -25,7 +26,6 @@ from pulumi_openpanel.api.models import ClientCreate, ProjectCreate, ReferenceCr
 from pulumi_openpanel.api.settings import ApiSettings, Credentials, RetryPolicy
 from pulumi_openpanel.api.sources import Sources
 from pulumi_openpanel.cli.recover import (
-    KINDS,
     _api_factory,
     earliest_start,
     execute,
@@ -34,10 +34,11 @@ from pulumi_openpanel.cli.recover import (
     plan_recovery,
 )
 from pulumi_openpanel.cli.stack import StackLock, parse_time, reveal
+from pulumi_openpanel.core.schema import RESOURCES, camel
 from pulumi_openpanel.errors import NotFoundError
 from tests.support.target import OpenPanelTarget
 
-TYPES = {kind: token for token, kind in KINDS.items()}
+TYPES = {resource.kind: resource.dynamic_type for resource in RESOURCES}
 DATETIME = "2026-12-01T10:00:00.000Z"
 
 
@@ -378,8 +379,193 @@ def test_a_connection_input_chooses_the_organization(openpanel: OpenPanelTarget,
     found = plan_recovery(state, an_hour_ago(), "test", api_for)
 
     assert found.findings[0].deletions[-1].object_id == project.id
-    assert api_for({}).credentials.client_id == openpanel.client_id  # no connection: the stack config
+    [unconnected] = pending_operations(deployment(operations=[pending("project", "web", project_inputs("x"))]))
+    assert api_for(unconnected).credentials.client_id == openpanel.client_id  # no connection: the stack config
     assert secrets == [other_secret, openpanel.client_secret]  # known, so that output can redact them
+
+
+# -- the plugin door's resources ------------------------------------------------------------------------
+# The same stack shapes as the plugin records them: `openpanel:index:*` types, camelCase inputs and outputs,
+# no `__provider` input but a provider reference (the default provider's, or an explicit one's).
+
+PLUGIN_TYPES = {resource.kind: resource.plugin_type for resource in RESOURCES}
+DEFAULT_PROVIDER = "urn:pulumi:dev::test::pulumi:providers:openpanel::default_0_1_0"
+PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def plugin_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Declared inputs (the helpers above) as the plugin door records them: camelCase, no ``__provider``."""
+    return {camel(key): value for key, value in inputs.items() if key != "__provider"}
+
+
+def plugin_resource(kind: str, name: str, object_id: str, inputs: Mapping[str, Any],
+                    outputs: Mapping[str, Any] | None = None, provider: str = DEFAULT_PROVIDER) -> dict[str, Any]:
+    return {"urn": f"urn:pulumi:dev::test::{PLUGIN_TYPES[kind]}::{name}", "type": PLUGIN_TYPES[kind],
+            "id": object_id, "custom": True, "inputs": plugin_values(inputs),
+            "outputs": plugin_values(outputs or inputs), "provider": f"{provider}::{PROVIDER_ID}"}
+
+
+def plugin_pending(kind: str, name: str, inputs: Mapping[str, Any], provider: str = DEFAULT_PROVIDER,
+                   **extra: Any) -> dict[str, Any]:
+    return pending(kind, name, plugin_values(inputs), type_token=PLUGIN_TYPES[kind],
+                   provider=f"{provider}::{PROVIDER_ID}", **extra)
+
+
+def provider_resource(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {"urn": f"urn:pulumi:dev::test::pulumi:providers:openpanel::{name}", "type": "pulumi:providers:openpanel",
+            "id": PROVIDER_ID, "custom": True, "inputs": dict(inputs), "outputs": dict(inputs)}
+
+
+def test_an_answered_plugin_client_create_is_deleted_as_an_orphan(own_api: ManageApi, uid: str) -> None:
+    """A pending create of an `openpanel:index:Client` that carries its id: that client is the cut-short run's,
+    and its secret was only in the lost answer. Beside it, an unanswered one is matched on camelCase inputs."""
+    project = own_api.create_project(ProjectCreate(name=f"Plugin {uid}", types=["backend"])).project
+    answered_client = own_api.create_client(ClientCreate(name="Ingest", project_id=project.id, type="write")).client
+    unanswered = own_api.create_client(ClientCreate(name="Reader", project_id=project.id, type="read")).client
+    kept = plugin_resource("project", "api", project.id, project_inputs(f"Plugin {uid}", types=["backend"]))
+    state = deployment([kept], [
+        plugin_pending("client", "ingest", client_inputs("Ingest", project.id, "write"), id=answered_client.id,
+                       outputs=plugin_values(client_inputs("Ingest", project.id, "write"))),
+        plugin_pending("client", "reader", client_inputs("Reader", project.id, "read")),
+    ])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked, (found.problems, found.findings)
+    assert [(f.pending.name, f.outcome, [(d.kind, d.object_id) for d in f.deletions]) for f in found.findings] == [
+        ("ingest", "found", [("client", answered_client.id)]), ("reader", "found", [("client", unanswered.id)])]
+    assert found.findings[0].pending.describe() == "ingest (Client)"
+    assert execute(found, lambda _pending: own_api)
+    for client_id in (answered_client.id, unanswered.id):
+        with pytest.raises(NotFoundError):
+            own_api.get_client(client_id)
+
+
+def test_a_plugin_projects_write_client_counts_as_managed(own_api: ManageApi, uid: str) -> None:
+    """The state records a plugin project's first write client as `clientId`: that client is the stack's, so a
+    pending create of a client just like it (OpenPanel names it `First client`) never takes it."""
+    created = own_api.create_project(ProjectCreate(name=f"Owned {uid}", types=["website"]))
+    inputs = project_inputs(f"Owned {uid}")
+    managed = plugin_resource("project", "web", created.project.id, inputs,
+                              {**inputs, "client_id": created.write_client_id, "client_secret": "s3cr3t",
+                               "organization_id": "org"})
+    state = deployment([managed], [plugin_pending("client", "first", client_inputs("First client", created.project.id,
+                                                                                   "write"))])
+
+    assert {created.project.id, created.write_client_id} <= managed_ids(state)
+    found = plan(state, own_api)
+    assert [(f.outcome, f.deletions) for f in found.findings] == [("absent", [])]
+
+
+def test_a_plugin_resource_pointing_at_a_project_keeps_it(own_api: ManageApi, uid: str) -> None:
+    created = own_api.create_project(ProjectCreate(name=f"Pinned {uid}", types=["website"]))
+    hard_coded = plugin_resource("reference", "launch", "00000000-0000-4000-8000-000000000000",
+                                 reference_inputs(created.project.id, "Launch"))
+    state = deployment([hard_coded], [plugin_pending("project", "web", project_inputs(f"Pinned {uid}"))])
+
+    found = plan(state, own_api)
+
+    assert found.blocked and found.findings[0].outcome == "unsafe"
+
+
+def test_a_stack_of_both_doors_is_recovered_as_one(own_api: ManageApi, uid: str) -> None:
+    """Dynamic and plugin resources side by side (a program moving from one door to the other): each door's
+    pending creates are found, each door's managed objects are left, and neither door's provider resources
+    (nor the plugin provider's own pending create) count as another provider's."""
+    dynamic_kept = own_api.create_project(ProjectCreate(name=f"Kept dynamic {uid}", types=["website"]))
+    plugin_kept = own_api.create_project(ProjectCreate(name=f"Kept plugin {uid}", types=["website"]))
+    orphan = own_api.create_project(ProjectCreate(name=f"New plugin {uid}", types=["website"]))
+    reader = own_api.create_client(ClientCreate(name="Reader", project_id=dynamic_kept.project.id, type="read")).client
+    reference = own_api.create_reference(ReferenceCreate(project_id=plugin_kept.project.id, title="Launch",
+                                                         datetime=DATETIME))
+    dynamic_inputs, plugin_inputs = project_inputs(f"Kept dynamic {uid}"), project_inputs(f"Kept plugin {uid}")
+    state = deployment(
+        [{"urn": "urn:pulumi:dev::test::pulumi:providers:pulumi-python::default", "type":
+          "pulumi:providers:pulumi-python", "id": PROVIDER_ID, "custom": True, "inputs": {}, "outputs": {}},
+         provider_resource("default_0_1_0", {"version": "0.1.0"}),
+         resource("project", "site", dynamic_kept.project.id, dynamic_inputs,
+                  {**dynamic_inputs, "client_id": dynamic_kept.write_client_id}),
+         plugin_resource("project", "app", plugin_kept.project.id, plugin_inputs,
+                         {**plugin_inputs, "client_id": plugin_kept.write_client_id})],
+        [pending("client", "reader", client_inputs("Reader", dynamic_kept.project.id, "read")),
+         plugin_pending("project", "new", project_inputs(f"New plugin {uid}")),
+         plugin_pending("reference", "launch", reference_inputs(plugin_kept.project.id, "Launch"), id=reference.id),
+         {"type": "creating", "resource": {"urn": "urn:pulumi:dev::test::pulumi:providers:openpanel::eu",
+                                           "type": "pulumi:providers:openpanel", "custom": True, "inputs": {}}}])
+
+    found = plan(state, own_api)
+
+    assert not found.blocked, (found.problems, found.findings)
+    assert {f.pending.name: (f.outcome, [(d.kind, d.object_id) for d in f.deletions]) for f in found.findings} == {
+        "reader": ("found", [("client", reader.id)]),
+        "new": ("found", [("client", orphan.write_client_id), ("project", orphan.project.id)]),
+        "launch": ("found", [("reference", reference.id)]),
+    }
+    assert [p.name for p in found.other_pending] == ["eu"]
+    kept = {dynamic_kept.project.id, dynamic_kept.write_client_id, plugin_kept.project.id, plugin_kept.write_client_id}
+    assert kept <= managed_ids(state)
+
+
+def test_an_explicit_plugin_provider_chooses_the_organization(openpanel: OpenPanelTarget, uid: str) -> None:
+    """A plugin resource's credentials are its explicit provider's arguments as the state records them (then
+    the environment, never the stack config); the default provider's are the stack config, as for the
+    dynamic door."""
+    other_id, other_secret = openpanel.other_org()
+    other = ManageApi(Credentials(openpanel.api_url, other_id, other_secret), ApiSettings(rate_limit=None))
+    project = other.create_project(ProjectCreate(name=f"Abroad {uid}", types=["website"])).project
+    eu = "urn:pulumi:dev::test::pulumi:providers:openpanel::eu"
+    state = deployment([provider_resource("eu", {"apiUrl": openpanel.api_url, "clientId": other_id,
+                                                 "clientSecret": other_secret, "rateLimit": "off",
+                                                 "version": "0.1.0"})],
+                       [plugin_pending("project", "abroad", project_inputs(f"Abroad {uid}"), provider=eu),
+                        plugin_pending("project", "home", project_inputs(f"Home {uid}"))])
+    secrets: list[str] = []
+    stack_config = {"openpanel:clientId": openpanel.client_id, "openpanel:clientSecret": openpanel.client_secret,
+                    "openpanel:apiUrl": openpanel.api_url, "openpanel:rateLimit": "off"}
+    api_for = _api_factory(Sources(stack_config=stack_config, environ={}), secrets)
+
+    found = plan_recovery(state, an_hour_ago(), "test", api_for)
+
+    assert not found.blocked, (found.problems, found.findings)
+    abroad, home = found.findings
+    assert abroad.deletions[-1].object_id == project.id and home.outcome == "absent"
+    assert api_for(abroad.pending).credentials.client_id == other_id
+    assert api_for(home.pending).credentials.client_id == openpanel.client_id
+    assert secrets == [other_secret, openpanel.client_secret]
+
+
+def test_an_explicit_providers_arguments_are_read_as_the_plugin_reads_them() -> None:
+    environ = {"OPENPANEL_CLIENT_SECRET": "from-env", "OPENPANEL_RATE_LIMIT": "5/1"}
+    sources = Sources.of_provider({"clientId": "0f1e2d3c-4b5a-4697-8877-665544332211", "maxRetries": 2,
+                                   "version": "0.1.0"}, "eu", environ)
+    assert sources.locate_credentials() == {
+        "api_url": (None, ""),
+        "client_id": ("0f1e2d3c-4b5a-4697-8877-665544332211", "argument clientId of provider 'eu'"),
+        "client_secret": ("from-env", "environment variable OPENPANEL_CLIENT_SECRET")}
+    assert sources.settings().retry.max_attempts == 3 and sources.settings().rate_limit is not None
+    assert "from-env" not in repr(sources)
+
+
+def test_recover_reads_an_explicit_provider_as_the_plugin_door_does() -> None:
+    """The plugin door's provider, configured with the arguments the state records, takes its settings from the
+    same places, named the same, as recover does from that record."""
+    from pulumi.provider.experimental.property_value import PropertyValue
+    from pulumi.provider.experimental.provider import CheckRequest, ConfigureRequest
+
+    from pulumi_openpanel.plugin.provider import OpenPanelProvider
+
+    args = {"apiUrl": "https://analytics.example.com/api", "clientId": "0f1e2d3c-4b5a-4697-8877-665544332211",
+            "rateLimit": "off", "requestTimeout": 12}
+    values = {key: PropertyValue(float(value) if isinstance(value, int) else value) for key, value in args.items()}
+    door = OpenPanelProvider("{}")
+    checked = asyncio.run(door.check_config(CheckRequest("urn:pulumi:dev::test::pulumi:providers:openpanel::eu",
+                                                         {}, values, b"")))
+    asyncio.run(door.configure(ConfigureRequest({}, checked.inputs or values, True, True)))
+    [record] = pending_operations(deployment([provider_resource("eu", args)], [plugin_pending(
+        "client", "c", client_inputs("C", None), provider="urn:pulumi:dev::test::pulumi:providers:openpanel::eu")]))
+
+    assert record.provider is not None
+    assert door._sources(recorded=False).locate() == Sources.of_provider(record.provider.args, "eu").locate()
 
 
 def test_times_as_pulumi_and_openpanel_write_them() -> None:
