@@ -24,8 +24,9 @@ from pulumi_openpanel.api.settings import (
     Credentials,
 )
 from tests.support.manage import unique_suffix
+from tests.support.polyglot import Plugin, cache_root, link_plugin, missing_hosts
 from tests.support.proxy import RecordingProxy
-from tests.support.pulumi_cli import PulumiProject, locate_toolchain
+from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, locate_toolchain
 from tests.support.target import OpenPanelTarget
 
 ProjectFactory = Callable[..., PulumiProject]
@@ -120,3 +121,27 @@ def make_project(pulumi_bin: Path, tmp_path: Path, openpanel: OpenPanelTarget,
         if project.has_resources():
             # A test that leaves resources has failed already, or kept them protected on purpose.
             project.destroy(check=False, env=provider_env(openpanel, openpanel.api_url))
+
+
+# -- the provider plugin, and the npm and Go caches of programs in other languages (tests/support/polyglot.py) --
+
+
+@pytest.fixture(scope="session")
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Plugin:
+    """provider/ as a project sees it: its files linked, run with the test's own virtualenv."""
+    return link_plugin(REPO_ROOT / "provider", tmp_path_factory.mktemp("plugin") / "openpanel")
+
+
+@pytest.fixture(scope="session")
+def polyglot_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where node_modules and the Go caches are prepared once for the session (or across sessions, under
+    $PULUMI_OPENPANEL_CACHE when set)."""
+    return cache_root() or tmp_path_factory.mktemp("polyglot-cache")
+
+
+@pytest.fixture(scope="session")
+def hosts(pulumi_bin: Path) -> Path:
+    """The toolchain's bin directory, which must hold the Node.js, Go and YAML hosts too."""
+    missing = missing_hosts(pulumi_bin)
+    assert not missing, f"the toolchain at {pulumi_bin} lacks {missing}: rebuild it with scripts/pulumi-cli.sh"
+    return pulumi_bin

@@ -139,6 +139,18 @@ def build_nodejs_sdk(sdk: Path, node_modules: Path) -> None:
     shutil.copyfile(sdk / "package.json", sdk / "bin" / "package.json")
 
 
+def install_nodejs_sdk(plugin: Plugin, project: Path, node_modules: Path, env: Mapping[str, str],
+                       bin_dir: Path) -> Path:
+    """What `pulumi install` does for the plugin in a TypeScript project, offline: the SDK generated into
+    `project/sdks/<name>`, compiled, and linked as node_modules/<packageName>. Returns the SDK's directory."""
+    sdk = generate_sdk(plugin, "nodejs", project / "sdks" / plugin.name, env, bin_dir)
+    build_nodejs_sdk(sdk, node_modules)
+    link = node_modules / plugin.node_package
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(sdk, target_is_directory=True)
+    return sdk
+
+
 # -- Go ----------------------------------------------------------------------------------------------------
 
 def go_env(cache: Path, *, offline: bool = True) -> dict[str, str]:
@@ -285,11 +297,7 @@ class PolyglotProject(PulumiProject):
         node_modules = link_node_modules(node_modules_cache(cache), directory)
         project = cls(directory, bin_dir, scratch, plugin, "typescript", stack=stack,
                       env={**npm_env(cache), **env})
-        sdk = generate_sdk(plugin, "nodejs", directory / "sdks" / plugin.name, project.env, bin_dir)
-        build_nodejs_sdk(sdk, node_modules)
-        link = node_modules / plugin.node_package
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(sdk, target_is_directory=True)
+        sdk = install_nodejs_sdk(plugin, directory, node_modules, project.env, bin_dir)
         (directory / "package.json").write_text(json.dumps(
             {"name": "openpanel-test", "main": "index.ts", "private": True,
              "dependencies": {plugin.node_package: f"file:{sdk.relative_to(directory)}"}}))
