@@ -3,8 +3,9 @@ default, first place wins; and how each source is named in errors."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,6 +56,17 @@ def explain_recorded(error: OpenPanelError) -> None:
     reads may no longer be the one in ``pulumi config``."""
     if RECORDED in str(error):
         error.add_advice(RECORDED_FIX)
+
+
+@contextlib.contextmanager
+def explaining_recorded() -> Iterator[None]:
+    """Around a read or a delete, which `pulumi refresh` and `pulumi destroy` drive with the recorded stack
+    config: an error about a recorded value says how to record today's (:func:`explain_recorded`)."""
+    try:
+        yield
+    except OpenPanelError as exc:
+        explain_recorded(exc)
+        raise
 
 
 def _first(*candidates: tuple[Any, str]) -> tuple[str | None, str]:

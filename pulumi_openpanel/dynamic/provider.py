@@ -13,8 +13,7 @@ each subclass (``pulumi_openpanel.project.ProjectProvider``...) are part of the 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
@@ -31,12 +30,11 @@ from pulumi.dynamic import (
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.settings import SETTINGS_KEYS
-from pulumi_openpanel.api.sources import Sources, explain_recorded
+from pulumi_openpanel.api.sources import Sources, explaining_recorded
 from pulumi_openpanel.api.watchdog import start_in_plugin as _end_with_the_engine
 from pulumi_openpanel.core.resource import CONNECTION, ResourceCore
 from pulumi_openpanel.dynamic.plugin_errors import install as _message_first_in_the_plugin
 from pulumi_openpanel.dynamic.unknown import is_unknown
-from pulumi_openpanel.errors import OpenPanelError
 
 # Loaded by the dynamic-provider plugin to unpickle a provider: from then on, our errors reach the user as
 # their message rather than a traceback (plugin_errors.py says why), and the plugin ends itself once its
@@ -85,7 +83,7 @@ class OpenPanelProvider(ResourceProvider):
         return CreateResult(object_id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with _recorded_config():
+        with explaining_recorded():
             found = self.core.read(self.api(props, recorded=True), id_, props)
         return ReadResult(None, {}) if found is None else ReadResult(found.id, found.outputs, found.inputs)
 
@@ -93,15 +91,5 @@ class OpenPanelProvider(ResourceProvider):
         return UpdateResult(self.core.update(self.api(news), id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with _recorded_config():
+        with explaining_recorded():
             self.core.delete(self.api(props, recorded=True), id_, props)
-
-
-@contextlib.contextmanager
-def _recorded_config() -> Iterator[None]:
-    """Around a read or a delete: an error about a recorded stack config value says how to record today's."""
-    try:
-        yield
-    except OpenPanelError as exc:
-        explain_recorded(exc)
-        raise

@@ -12,9 +12,8 @@ that the engine's parallel operations stay parallel.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -47,13 +46,13 @@ from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.run import ENGINE_CANCELLED, this_run
 from pulumi_openpanel.api.settings import is_client_id, normalize_api_url
-from pulumi_openpanel.api.sources import Sources, explain_recorded
+from pulumi_openpanel.api.sources import Sources, explaining_recorded
 from pulumi_openpanel.core.client import ClientCore
 from pulumi_openpanel.core.project import ProjectCore
 from pulumi_openpanel.core.reference import ReferenceCore
 from pulumi_openpanel.core.resource import ResourceCore
 from pulumi_openpanel.core.schema import Resource, camel
-from pulumi_openpanel.errors import ConfigurationError, OpenPanelError
+from pulumi_openpanel.errors import ConfigurationError
 from pulumi_openpanel.plugin.package import (
     BY_FUNCTION_TOKEN,
     BY_TOKEN,
@@ -200,7 +199,7 @@ class OpenPanelProvider(Provider):
         """A refresh, or a ``pulumi import`` (no state yet): the live object, or no id when it is gone."""
         core, names, resource = self._door(request.type)
         props = names.declared(request.properties)
-        with _recorded_config():
+        with explaining_recorded():
             found = await self._off_the_loop(lambda: core.read(self._api(recorded=True), request.resource_id, props))
         if found is None:
             return ReadResponse(None)
@@ -222,7 +221,7 @@ class OpenPanelProvider(Provider):
     async def delete(self, request: DeleteRequest) -> None:
         core, names, _ = self._door(request.type)
         props = names.declared(request.properties)
-        with _recorded_config():
+        with explaining_recorded():
             await self._off_the_loop(lambda: core.delete(self._api(recorded=True), request.resource_id, props))
 
     # -- lookups -------------------------------------------------------------------------------------------
@@ -284,13 +283,3 @@ def _check_setting(key: str, value: PropertyValue) -> list[CheckFailure]:
     except ConfigurationError as exc:
         return [CheckFailure(key, str(exc))]
     return []
-
-
-@contextlib.contextmanager
-def _recorded_config() -> Iterator[None]:
-    """Around a read or a delete: an error about a recorded setting says how to record today's."""
-    try:
-        yield
-    except OpenPanelError as exc:
-        explain_recorded(exc)
-        raise
