@@ -20,8 +20,8 @@ pytestmark = pytest.mark.cli
 
 
 def test_a_go_program_goes_up_and_is_destroyed(hosts: Path, plugin: Plugin, tmp_path: Path, polyglot_cache: Path,
-                                               openpanel: OpenPanelTarget, proxy: RecordingProxy, api: ManageApi,
-                                               uid: str) -> None:
+                                               go_programs: dict[str, str], openpanel: OpenPanelTarget,
+                                               proxy: RecordingProxy, api: ManageApi, uid: str) -> None:
     project = PolyglotProject.go(plugin, go_source(Program(uid)), hosts, tmp_path, polyglot_cache,
                                  env=provider_env(openpanel, proxy.url))
     try:

@@ -8,7 +8,9 @@ and say why (it needs Go and a few minutes to build once: scripts/pulumi-cli.sh)
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from pulumi_openpanel.api.settings import (
     Credentials,
 )
 from tests.support.manage import unique_suffix
-from tests.support.polyglot import Plugin, cache_root, link_plugin, missing_hosts
+from tests.support.polyglot import Plugin, cache_root, go_cache, link_plugin, missing_hosts, node_modules_cache
 from tests.support.proxy import RecordingProxy
 from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, locate_toolchain
 from tests.support.target import OpenPanelTarget
@@ -132,11 +134,43 @@ def plugin(tmp_path_factory: pytest.TempPathFactory) -> Plugin:
     return link_plugin(REPO_ROOT / "provider", tmp_path_factory.mktemp("plugin") / "openpanel")
 
 
+_POLYGLOT_CACHE = pytest.StashKey[Path]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start preparing node_modules and the Go caches as soon as the tests that need them are collected, on a
+    thread beside the tests that come first: most of those wait on the network, the pacer or the CLI, while
+    the Go SDK's compile (over a minute on 2 cores) needs the CPU. The tests' own calls then wait for it
+    (both take the cache's lock) or find it ready; a failure here is theirs to report."""
+    names = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    if "polyglot_cache" not in names:
+        return
+    cache = cache_root() or session.config._tmp_path_factory.mktemp("polyglot-cache")  # type: ignore[attr-defined]
+    session.config.stash[_POLYGLOT_CACHE] = cache
+
+    def prepare() -> None:
+        with contextlib.suppress(Exception):
+            node_modules_cache(cache)
+        if "go_programs" in names:
+            with contextlib.suppress(Exception):
+                go_cache(cache)
+
+    threading.Thread(target=prepare, name="polyglot-cache", daemon=True).start()
+
+
 @pytest.fixture(scope="session")
-def polyglot_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def polyglot_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where node_modules and the Go caches are prepared once for the session (or across sessions, under
-    $PULUMI_OPENPANEL_CACHE when set)."""
-    return cache_root() or tmp_path_factory.mktemp("polyglot-cache")
+    $PULUMI_OPENPANEL_CACHE when set): the one pytest_collection_finish began to fill."""
+    return request.config.stash.get(_POLYGLOT_CACHE, None) or cache_root() or tmp_path_factory.mktemp(
+        "polyglot-cache")
+
+
+@pytest.fixture(scope="session")
+def go_programs(polyglot_cache: Path) -> dict[str, str]:
+    """The Go caches, warmed (the Go SDK compiled with the Go host's flags): the offline environment Go
+    programs build in."""
+    return go_cache(polyglot_cache)
 
 
 @pytest.fixture(scope="session")
