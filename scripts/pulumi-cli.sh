@@ -9,7 +9,7 @@
 # published as Go modules. The Python, Node.js and Go hosts' own modules are not served by the module
 # proxy, so they build from their upstream source (../shared/third_party/pulumi-language-*) as `replace`
 # targets of the same throwaway module; the YAML host's module is served. The result is cached per
-# version: only the first run pays for the build (about 6 to 9 minutes on 2 cores; see README).
+# version: only the first run pays for the build (about 4 minutes on 2 cores; see README).
 #
 # Usage:
 #   scripts/pulumi-cli.sh              build (or reuse) and print the bin directory last on stdout
