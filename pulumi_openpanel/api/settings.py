@@ -284,3 +284,13 @@ def is_client_id(value: str) -> bool:
     return True
 
 
+def check_client_id(value: str, source: str) -> None:
+    """Refuse a client id that is not one (:func:`is_client_id`), naming where it came from and never the
+    value itself: a secret pasted into the wrong setting must not be printed."""
+    if not is_client_id(value):
+        raise ConfigurationError(
+            f"the OpenPanel client id from {source} must be a UUID such as 0f1e2d3c-4b5a-4697-8877-665544332211 "
+            f"(got {len(value)} characters that are not one)"
+        )
+
+

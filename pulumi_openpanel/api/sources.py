@@ -18,8 +18,8 @@ from pulumi_openpanel.api.settings import (
     TUNING,
     ApiSettings,
     Credentials,
+    check_client_id,
     credential_places,
-    is_client_id,
     normalize_api_url,
     pacing_dir,
     parse_rate_limit,
@@ -28,7 +28,7 @@ from pulumi_openpanel.api.settings import (
     parse_timeout,
     setting_text,
 )
-from pulumi_openpanel.errors import ConfigurationError, MissingCredentialsError, OpenPanelError
+from pulumi_openpanel.errors import MissingCredentialsError, OpenPanelError
 
 # `pulumi refresh` and `pulumi destroy` do not run the program: the engine configures the provider with the
 # stack config it recorded in the state (the default provider's inputs) at the last `pulumi up`, even one that
@@ -179,12 +179,7 @@ class Sources:
                 f"pulumi config set --secret {CONFIG_CLIENT_SECRET} ...)"
             )
         assert client_id is not None and client_secret is not None
-        if not is_client_id(client_id):
-            # The value is not echoed: a secret pasted into the wrong setting must not be printed.
-            raise ConfigurationError(
-                f"the OpenPanel client id from {id_source} must be a UUID such as "
-                f"0f1e2d3c-4b5a-4697-8877-665544332211 (got {len(client_id)} characters that are not one)"
-            )
+        check_client_id(client_id, id_source)
         url = normalize_api_url(api_url, api_source) if api_url else DEFAULT_API_URL
         sources = {"api_url": api_source if api_url else f"the default ({DEFAULT_API_URL})",
                    "client_id": id_source, "client_secret": secret_source}

@@ -45,7 +45,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.factory import manage_api
 from pulumi_openpanel.api.run import ENGINE_CANCELLED, this_run
-from pulumi_openpanel.api.settings import is_client_id, normalize_api_url
+from pulumi_openpanel.api.settings import check_client_id, normalize_api_url, setting_text
 from pulumi_openpanel.api.sources import Sources, explaining_recorded
 from pulumi_openpanel.core.client import ClientCore
 from pulumi_openpanel.core.project import ProjectCore
@@ -267,17 +267,15 @@ def _check_setting(key: str, value: PropertyValue) -> list[CheckFailure]:
     if setting is None:
         return [CheckFailure(key, f"{key} is not a setting of the openpanel provider; its settings are "
                                   f"{', '.join(_BY_SETTING)}")]
-    text = plain(value)
-    if text is None or text is UNKNOWN_VALUE or str(text).strip() == "":
+    known = plain(value)
+    text = None if known is UNKNOWN_VALUE else setting_text(known)
+    if text is None:
         return []
-    text = str(text).strip()
     try:
         if setting.name == "apiUrl":
             normalize_api_url(text, setting.key)
         elif setting.name == "clientId":
-            if not is_client_id(text):
-                raise ConfigurationError(f"{setting.key} must be a UUID such as 0f1e2d3c-4b5a-4697-8877-665544332211 "
-                                         f"(got {len(text)} characters that are not one)")
+            check_client_id(text, setting.key)
         elif not setting.secret:
             Sources(None, {setting.key: text}, environ={}).settings()
     except ConfigurationError as exc:
