@@ -334,6 +334,8 @@ _RESULT_WORDS = {
     "name": "Its name.",
     "projectId": "The id of the project it belongs to.",
 }
+# Fields whose general words above fit a lookup's result better than the resources' input rules.
+_GENERAL = {"id", "name", "projectId"}
 
 
 def _schema_type(value_type: Any) -> dict[str, Any]:
@@ -379,8 +381,8 @@ def _result_properties(model: Any) -> tuple[dict[str, Any], list[str]]:
     docs = {camel(prop.name): _sentence(rules(prop)) for resource in schema.RESOURCES for prop in resource.props}
     properties = {}
     for field in package.result_fields(model):
-        words = _RESULT_WORDS.get(field.name) if field.name in ("id", "name", "projectId") else None
-        words = words or docs.get(field.name) or _RESULT_WORDS[field.name]
+        general = field.name in _GENERAL or field.name not in docs
+        words = _RESULT_WORDS[field.name] if general else docs[field.name]
         properties[field.name] = {**_schema_type(field.type), "description": words}
     return properties, [field.name for field in package.result_fields(model) if field.required]
 

@@ -72,12 +72,14 @@ _SETTING_WORDS = {
                                "number >= 0 (default 300)."),
 }
 
-# Each setting, credentials first, in the order of the settings table; every one also read from the
-# environment variable the table names, at call time.
+# Each setting's stack config key, credentials first, in the order of the settings table (api/settings.py).
+_KEYS = {**{name: key for name, (_, _, key, _) in CREDENTIALS.items()},
+         **{name: key for name, (key, _) in TUNING.items()}}
+
+# Each setting; every one also read from the environment variable the table names, at call time.
 PROVIDER_SETTINGS: tuple[Setting, ...] = tuple(
-    Setting(key.split(":", 1)[1], _SETTING_WORDS[name][0], _SETTING_WORDS[name][1], secret=name == "client_secret")
-    for name, key in [(name, entry[2]) for name, entry in CREDENTIALS.items()]
-    + [(name, entry[0]) for name, entry in TUNING.items()]
+    Setting(key.removeprefix(f"{NAME}:"), *_SETTING_WORDS[name], secret=name == "client_secret")
+    for name, key in _KEYS.items()
 )
 
 
