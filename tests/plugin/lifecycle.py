@@ -8,7 +8,6 @@ A language's test makes the project (``write`` rewrites its program from a :clas
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.models import ProjectCreate
@@ -18,15 +17,6 @@ from tests.support.proxy import RecordingProxy, requests
 from tests.support.pulumi_cli import PulumiProject
 
 Write = Callable[[Program], None]
-
-
-def openpanel_ops(run: Any) -> dict[str, list[str]]:
-    """The steps of the plugin's resources, by name (the stack and the provider left out)."""
-    ops: dict[str, list[str]] = {}
-    for step in run.steps():
-        if step.type.startswith("openpanel:index:"):
-            ops.setdefault(step.name, []).append(step.op)
-    return ops
 
 
 def no_traceback(output: str) -> None:
@@ -39,7 +29,7 @@ def full_lifecycle(project: PulumiProject, write: Write, program: Program, proxy
     proxy.reset()
     preview = project.preview()
     assert proxy.count() == 0, f"a preview sent requests: {requests(proxy)}"
-    assert openpanel_ops(preview) == {"web": ["create"], "reader": ["create"], "launch": ["create"]}
+    assert preview.ops_by_name() == {"web": ["create"], "reader": ["create"], "launch": ["create"]}
 
     write(program.but(datetime="yesterday"))
     refused = project.preview(check=False)
@@ -50,7 +40,7 @@ def full_lifecycle(project: PulumiProject, write: Write, program: Program, proxy
 
     write(program)
     up = project.up()
-    assert openpanel_ops(up) == {
+    assert up.ops_by_name() == {
         "web": ["create"], "reader": ["create"], "launch": ["create"]}
     assert [method for method, _ in requests(proxy)].count("POST") == 3
     outputs = project.outputs()
@@ -70,13 +60,13 @@ def full_lifecycle(project: PulumiProject, write: Write, program: Program, proxy
     write(program.but(title="v2 launch, moved"))
     proxy.reset()
     updated = project.up()
-    assert openpanel_ops(updated).get("launch") == ["update"]
+    assert updated.ops_by_name().get("launch") == ["update"]
     assert [method for method, _ in requests(proxy)] == ["PATCH"]
 
     write(program.but(title="v2 launch, moved", client_type="write"))
     proxy.reset()
     replaced = project.up()
-    assert "create-replacement" in openpanel_ops(replaced)["reader"]
+    assert "create-replacement" in replaced.ops_by_name()["reader"]
     assert sorted(method for method, _ in requests(proxy)) == ["DELETE", "POST"]
 
     proxy.reset()

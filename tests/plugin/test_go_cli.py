@@ -9,7 +9,6 @@ import pytest
 
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.errors import NotFoundError
-from tests.plugin.lifecycle import openpanel_ops
 from tests.plugin.programs import Program, go_source
 from tests.support.fixtures import provider_env
 from tests.support.polyglot import Plugin, PolyglotProject
@@ -27,7 +26,7 @@ def test_a_go_program_goes_up_and_is_destroyed(hosts: Path, plugin: Plugin, tmp_
     try:
         proxy.reset()
         up = project.up()
-        assert openpanel_ops(up) == {"web": ["create"], "reader": ["create"]}
+        assert up.ops_by_name() == {"web": ["create"], "reader": ["create"]}
         assert [method for method, _ in requests(proxy)] == ["POST", "POST"]
         outputs = project.outputs()
         assert outputs["readerSecret"] == "[secret]"

@@ -36,12 +36,12 @@ from starlette.responses import Response
 
 from pulumi_openpanel.api.client import ManageApi
 from pulumi_openpanel.api.settings import ApiSettings, Credentials
+from pulumi_openpanel.core.schema import PROJECT, in_state
 from pulumi_openpanel.emulator import EmulatorServer
 from pulumi_openpanel.emulator.app import RequestRecord
 from tests.support.proxy import RecordingProxy
-from tests.support.pulumi_cli import OPENPANEL_TYPE_PREFIXES, PulumiProject
+from tests.support.pulumi_cli import PulumiProject
 
-PROJECT_TYPES = tuple(prefix + "Project" for prefix in OPENPANEL_TYPE_PREFIXES)
 # Bounds on every wait, so that a trial ends whatever the CLI does.
 RUN_TIMEOUT_S = 300.0
 HOLD_LIMIT_S = 60.0
@@ -281,12 +281,12 @@ class TrialWorld:
                 server[reference.id] = ("reference", reference.title)
         state: set[str] = set()
         for resource in project.export()["deployment"].get("resources") or []:
-            if str(resource.get("type", "")).startswith(OPENPANEL_TYPE_PREFIXES):
+            recorded = in_state(resource.get("type"))
+            if recorded is not None:
                 state.add(resource["id"])
-                outputs = resource.get("outputs") or {}
-                # The project's first write client: client_id in a dynamic resource's state, clientId in a plugin's.
-                write_client = outputs.get("client_id") or outputs.get("clientId")
-                if resource["type"] in PROJECT_TYPES and write_client:
+                # A project's first write client, whichever door's spelling the state records it in.
+                write_client = recorded.declared(resource.get("outputs") or {}).get("client_id")
+                if recorded.resource is PROJECT and write_client:
                     state.add(write_client)
         return Inventory(server, state)
 

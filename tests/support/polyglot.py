@@ -1,7 +1,7 @@
 """Run TypeScript, YAML and Go Pulumi programs against a local Python provider plugin directory, offline.
 
 Builds on `pulumi_cli` (isolated PULUMI_HOME and file backend, event logs, `PulumiProject`). What this adds
-is what was found out by doing (see the findings in the `poly` branch's report):
+is what was found out by doing, with the real CLI and its hosts:
 
 - The plugin is a directory with PulumiPlugin.yaml (`runtime: python`); every program names it in its
   Pulumi.yaml `packages:` section (`packages: {openpanel: /abs/dir}`). That is how the engine finds it for
@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from tests.support.pulumi_cli import PulumiProject, Run, Step
+from tests.support.pulumi_cli import PulumiProject
 
 NODE_PULUMI_VERSION = "3.276.0"  # npm has 3.270.0 and 3.276.0, not the CLI's 3.274.1; both work with it
 GO_SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3"
@@ -257,12 +257,6 @@ def generate_sdk(plugin: Plugin, language: str, out: Path, env: Mapping[str, str
 
 # -- projects ----------------------------------------------------------------------------------------------
 
-def package_steps(run: Run, package: str) -> list[Step]:
-    """The steps of the resources of `package` (`openpanel:...`), the plugin's counterpart of
-    `Run.openpanel_steps`, which knows only the dynamic provider's types."""
-    return [s for s in run.steps() if s.type.startswith(f"{package}:")]
-
-
 class PolyglotProject(PulumiProject):
     """A TypeScript, YAML or Go project that uses `plugin` through its Pulumi.yaml `packages:` entry.
 
@@ -362,9 +356,6 @@ class PolyglotProject(PulumiProject):
     def build(self) -> None:
         """The Go program's binary, with the Go host's own flags so that both share one build cache."""
         _run(["go", "build", *GO_HOST_BUILD_FLAGS, "-o", "program", "."], self.directory, self.env)
-
-    def package_steps(self, run: Run) -> list[Step]:
-        return package_steps(run, self.plugin.name)
 
 
 # -- processes ---------------------------------------------------------------------------------------------

@@ -26,11 +26,8 @@ from typing import Any
 
 import yaml
 
-from pulumi_openpanel.core.schema import DYNAMIC_TYPE_PREFIX
-from pulumi_openpanel.plugin.package import token
+from pulumi_openpanel.core.schema import DYNAMIC_TYPE_PREFIX, in_state
 from tests.support.target import CREDENTIAL_VARIABLES
-
-PLUGIN_TYPE_PREFIX = token("")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "pulumi-cli.sh"
@@ -38,8 +35,6 @@ CLI_DIR_ENV = "PULUMI_OPENPANEL_CLI_DIR"
 TOOLS = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python",
          "pulumi-language-nodejs", "pulumi-language-go", "pulumi-language-yaml")
 OPENPANEL_TYPE_PREFIX = DYNAMIC_TYPE_PREFIX
-# The type tokens of our resources through either door: the dynamic resources and the provider plugin's.
-OPENPANEL_TYPE_PREFIXES = (DYNAMIC_TYPE_PREFIX, PLUGIN_TYPE_PREFIX)
 DEFAULT_TIMEOUT_S = 300.0
 
 # Applied last, so that neither a caller nor an inherited variable can switch them off.
@@ -155,7 +150,8 @@ class Run:
         return steps
 
     def openpanel_steps(self) -> list[Step]:
-        return [s for s in self.steps() if s.type.startswith(OPENPANEL_TYPE_PREFIXES)]
+        """The steps of our resources, through either door (the dynamic resources and the plugin's)."""
+        return [s for s in self.steps() if in_state(s.type) is not None]
 
     def ops(self, name: str) -> list[str]:
         """The ops of the OpenPanel resource called `name`, in order (e.g. ["create-replacement", ...])."""
@@ -306,7 +302,7 @@ class PulumiProject:
         if show_secrets:
             found = _reveal(found)
         return {r["urn"].rsplit("::", 1)[-1]: r for r in found
-                if str(r.get("type", "")).startswith(OPENPANEL_TYPE_PREFIXES)}
+                if in_state(r.get("type")) is not None}
 
     def state_ids(self) -> dict[str, str]:
         return {name: r["id"] for name, r in self.resources().items()}
